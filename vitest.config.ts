@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // e2e suites start real daemons and children; two cores do not profit from more forks.
+    maxWorkers: 2,
+  },
+});
