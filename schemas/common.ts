@@ -1,0 +1,56 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+
+/** A reference to a registered schema that keeps the static type of its target. */
+export function ref<T extends TSchema & { $id?: string }>(schema: T) {
+  if (!schema.$id) throw new Error("ref() needs a schema with an $id");
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const IsoDateTime = Type.String({ format: "date-time", description: "RFC 3339 timestamp (UTC)" });
+
+export const JsonObject = Type.Record(Type.String(), Type.Unknown(), {
+  description: "Free-form JSON object",
+});
+
+/** RFC 9457 problem details, with a stable machine-readable code. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: "URI reference identifying the problem type" }),
+    title: Type.String(),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    code: Type.String({ pattern: "^CODEXD_[A-Z0-9_]+$", description: "Stable error code" }),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          location: Type.String({ description: "body, querystring, params or headers" }),
+          path: Type.String({ description: "JSON pointer of the offending value" }),
+          message: Type.String(),
+        }),
+        { description: "Validation failures, one per offending value" },
+      ),
+    ),
+    currentState: Type.Optional(Type.String({ description: "State that made the request conflict" })),
+    oldestSeq: Type.Optional(Type.Integer({ description: "Oldest event seq still retained" })),
+  },
+  { $id: "Problem", additionalProperties: true, description: "RFC 9457 problem details" },
+);
+export type Problem = Static<typeof Problem>;
+
+/** Response map entries for the problem statuses a route can answer. */
+export function problems<const S extends readonly number[]>(...statuses: S) {
+  const out = {} as Record<S[number], ReturnType<typeof ref<typeof Problem>>>;
+  for (const status of statuses) {
+    (out as Record<number, unknown>)[status] = ref(Problem);
+  }
+  return out;
+}
+
+export const EventLevel = Type.Union(
+  [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
+  { $id: "EventLevel" },
+);
+export type EventLevel = Static<typeof EventLevel>;

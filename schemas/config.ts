@@ -1,0 +1,74 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Nullable } from "./common.js";
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const PositiveMs = Type.Integer({ minimum: 1 });
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** The resolved configuration: every setting has a value after defaults are applied. */
+export const ResolvedConfig = Type.Object(
+  {
+    nodeId: Type.String({ minLength: 1 }),
+    version: Type.String(),
+    eventCacheSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
+    paths: Type.Object({
+      repoRoot: Type.String(),
+      stateDir: Type.String({ minLength: 1 }),
+      logsDir: Type.String({ minLength: 1 }),
+      identityPath: Type.String(),
+      daemonStatePath: Type.String(),
+      sessionRegistryPath: Type.String(),
+      runRegistryPath: Type.String(),
+      runArchivePath: Type.String(),
+      recentEventsPath: Type.String(),
+      structuredEventLogPath: Type.String(),
+      stdoutLogPath: Type.String(),
+      stderrLogPath: Type.String(),
+    }),
+    server: Type.Object({
+      childStrategy: Type.Union([Type.Literal("spawn"), Type.Literal("external")]),
+      mode: Type.Literal("app-server"),
+      endpoint: Nullable(Type.String({ pattern: "^(ws|unix)://" })),
+      childCommand: Type.String({ minLength: 1 }),
+      childArgs: Type.Array(Type.String()),
+      childCwd: Type.String({ minLength: 1 }),
+    }),
+    http: Type.Object({
+      host: Type.String({ minLength: 1 }),
+      port: Port,
+      token: Nullable(Type.String({ minLength: 1, description: "Bearer token; shown redacted" })),
+      tokenFile: Nullable(Type.String()),
+      bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+    }),
+    eventLog: Type.Object({
+      maxBytes: Type.Integer({ minimum: 4096, description: "events.jsonl rotates past this size" }),
+      keepFiles: Type.Integer({ minimum: 0, maximum: 1000, description: "Rotated event log files kept" }),
+    }),
+    childLogs: Type.Object({
+      maxBytes: Type.Integer({ minimum: 1024 }),
+      keepFiles: Type.Integer({ minimum: 0, maximum: 100 }),
+    }),
+    runs: Type.Object({
+      retention: Type.Integer({ minimum: 0, description: "Finished runs kept in run-registry.json" }),
+    }),
+    child: Type.Object({
+      restartPolicy: Type.Union([Type.Literal("no"), Type.Literal("on-failure"), Type.Literal("always")]),
+      readyTimeoutMs: PositiveMs,
+      stopEofTimeoutMs: PositiveMs,
+      stopTermTimeoutMs: PositiveMs,
+      stopKillTimeoutMs: PositiveMs,
+      backoffInitialMs: PositiveMs,
+      backoffMaxMs: PositiveMs,
+      backoffResetAfterMs: PositiveMs,
+      startLimitBurst: Type.Integer({ minimum: 1 }),
+      startLimitWindowMs: PositiveMs,
+      livenessIntervalMs: Type.Integer({ minimum: 0, description: "0 disables the liveness check" }),
+      livenessTimeoutMs: PositiveMs,
+      livenessFailures: Type.Integer({ minimum: 1 }),
+    }),
+  },
+  { $id: "ResolvedConfig", additionalProperties: false },
+);
+export type ResolvedConfig = Static<typeof ResolvedConfig>;

@@ -1,0 +1,64 @@
+import { constants } from "node:fs";
+import { link, mkdir, open, rename, unlink, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/** mkdir -p with 0700, and a clear error when something that is not a directory is in the way. */
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  const info = await stat(dir);
+  if (!info.isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: "ENOTDIR" });
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+let tmpCounter = 0;
+
+/**
+ * Replace `path` atomically: write a temp file in the same directory, fsync it, keep the
+ * previous version as `<path>.bak` (a hard link, so no copy), rename over, fsync the directory.
+ * A crash at any point leaves either the old or the new content under `path`, never a mix.
+ */
+export async function writeFileAtomic(path: string, data: string | Buffer, keepBackup = true): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
+  const handle = await open(tmp, "w", FILE_MODE);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(tmp).catch(() => {});
+    throw error;
+  }
+  await handle.close();
+  if (keepBackup) await linkBackup(path);
+  await rename(tmp, path);
+  await fsyncDir(dir);
+}
+
+async function linkBackup(path: string): Promise<void> {
+  const bak = `${path}.bak`;
+  await unlink(bak).catch(ignoreMissing);
+  await link(path, bak).catch(ignoreMissing);
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== "ENOENT") throw error;
+}
+
+/** Move a damaged file out of the way, keeping it for inspection. Returns the new name. */
+export async function moveAside(path: string, now: Date): Promise<string> {
+  const aside = `${path}.corrupt-${now.toISOString().replace(/[:.]/g, "-")}`;
+  await rename(path, aside);
+  return aside;
+}

@@ -1,0 +1,247 @@
+import { createReadStream } from "node:fs";
+import { open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import type { CodexdEvent } from "../../schemas/events.js";
+import { FILE_MODE, fsyncDir } from "./durable-fs.js";
+import { findValidEnd } from "./jsonl-repair.js";
+
+export interface EventLogOptions {
+  path: string;
+  maxBytes: number;
+  keepFiles: number;
+}
+
+export interface TailRepair {
+  file: string;
+  cutBytes: number;
+}
+
+/**
+ * The structured event log: one JSON event per line, appended in batches with one write and
+ * one fdatasync per batch, rotated by size into `<name>.1` (newest) .. `<name>.<keep>`.
+ */
+export class EventLog {
+  private handle: FileHandle | null = null;
+  private size = 0;
+  /** Seq of the oldest event still on disk (live or rotated), kept current across rotations. */
+  oldestSeq: number | null = null;
+
+  constructor(private readonly options: EventLogOptions) {}
+
+  /** Open for appending; cut a torn or NUL-filled tail back to the last complete record. */
+  async open(): Promise<{ lastSeq: number; repair: TailRepair | null }> {
+    this.handle = await open(this.options.path, "a+", FILE_MODE);
+    const { size } = await this.handle.stat();
+    const found = await findValidEnd(this.handle, size, eventSeq);
+    let repair: TailRepair | null = null;
+    if (found.end < size) {
+      await this.handle.truncate(found.end);
+      await this.handle.datasync();
+      repair = { file: this.options.path, cutBytes: size - found.end };
+    }
+    this.size = found.end;
+    let lastSeq = found.last ?? 0;
+    if (lastSeq === 0) lastSeq = await this.lastSeqOfRotated();
+    this.oldestSeq = await this.findOldestSeq();
+    return { lastSeq, repair };
+  }
+
+  /** Append pre-serialized lines (each ending in "\n") durably. */
+  async append(text: string): Promise<void> {
+    const handle = this.requireOpen();
+    const data = Buffer.from(text, "utf8");
+    const before = this.size;
+    try {
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await handle.write(data, written, data.length - written);
+        written += bytesWritten;
+      }
+      await handle.datasync();
+      this.size += data.length;
+      this.oldestSeq ??= firstSeqIn(text);
+    } catch (error) {
+      // Leave no partial batch behind: the records were not acknowledged.
+      await handle.truncate(before).catch(() => {});
+      throw error;
+    }
+    if (this.size >= this.options.maxBytes) await this.rotate();
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = null;
+  }
+
+  /** Files oldest first, the live file last. */
+  async files(): Promise<string[]> {
+    const dir = dirname(this.options.path);
+    const name = basename(this.options.path);
+    const rotated = (await readdir(dir))
+      .map((f) => ({ f, n: rotationIndex(name, f) }))
+      .filter((x): x is { f: string; n: number } => x.n !== null)
+      .sort((a, b) => b.n - a.n)
+      .map((x) => join(dir, x.f));
+    return [...rotated, this.options.path];
+  }
+
+  private async findOldestSeq(): Promise<number | null> {
+    for (const file of await this.files()) {
+      for await (const event of readEvents(file)) return event.seq;
+    }
+    return null;
+  }
+
+  /** Events with seq > after, in order, up to limit, that pass the filter. */
+  async readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
+    const out: CodexdEvent[] = [];
+    const files = await this.files();
+    let start = 0;
+    // Skip whole files that end before the cursor: a file can be skipped when the next one starts at or before after+1.
+    for (let i = files.length - 2; i >= 0; i--) {
+      const nextFirst = await firstSeq(files[i + 1]!);
+      if (nextFirst !== null && nextFirst <= after + 1) {
+        start = i + 1;
+        break;
+      }
+    }
+    for (const file of files.slice(start)) {
+      for await (const event of readEvents(file)) {
+        if (event.seq <= after || !keep(event)) continue;
+        out.push(event);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  /** The newest `count` events across the live and rotated files, oldest first. Reads backwards. */
+  async readTail(count: number): Promise<CodexdEvent[]> {
+    const files = await this.files();
+    let collected: CodexdEvent[] = [];
+    for (let i = files.length - 1; i >= 0 && collected.length < count; i--) {
+      collected = [...(await readLastEvents(files[i]!, count - collected.length)), ...collected];
+    }
+    return collected;
+  }
+
+  private async rotate(): Promise<void> {
+    const { path, keepFiles } = this.options;
+    await this.handle?.close();
+    this.handle = null;
+    const files = await this.files();
+    // Oldest first, so that `.n` has moved to `.n+1` before `.n-1` takes its name.
+    for (const file of files.slice(0, -1)) {
+      const n = rotationIndex(basename(path), basename(file))!;
+      if (n >= keepFiles) await unlink(file).catch(() => {});
+      else await rename(file, `${path}.${n + 1}`);
+    }
+    if (keepFiles > 0) await rename(path, `${path}.1`);
+    else await unlink(path);
+    this.handle = await open(path, "a+", FILE_MODE);
+    this.size = 0;
+    await fsyncDir(dirname(path));
+    this.oldestSeq = await this.findOldestSeq();
+  }
+
+  private async lastSeqOfRotated(): Promise<number> {
+    const files = (await this.files()).slice(0, -1);
+    const newest = files.at(-1);
+    if (!newest) return 0;
+    const handle = await open(newest, "r");
+    try {
+      return (await findValidEnd(handle, (await handle.stat()).size, eventSeq)).last ?? 0;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private requireOpen(): FileHandle {
+    if (!this.handle) throw new Error("event log is not open");
+    return this.handle;
+  }
+}
+
+function rotationIndex(base: string, file: string): number | null {
+  if (!file.startsWith(`${base}.`)) return null;
+  const rest = file.slice(base.length + 1);
+  return /^[1-9]\d*$/.test(rest) ? Number(rest) : null;
+}
+
+function firstSeqIn(text: string): number | null {
+  return eventSeq(text.slice(0, text.indexOf("\n")));
+}
+
+function eventSeq(line: string): number | null {
+  return parseEvent(line)?.seq ?? null;
+}
+
+function parseEvent(line: string): CodexdEvent | null {
+  try {
+    const value = JSON.parse(line) as Partial<CodexdEvent> | null;
+    return value && typeof value === "object" && Number.isInteger(value.seq) ? (value as CodexdEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function* readEvents(file: string): AsyncGenerator<CodexdEvent> {
+  const stream = createReadStream(file, { encoding: "utf8" });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const event = parseEvent(line);
+      if (event) yield event;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+async function readLastEvents(file: string, count: number): Promise<CodexdEvent[]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  try {
+    let pos = (await handle.stat()).size;
+    let carry = Buffer.alloc(0);
+    const events: CodexdEvent[] = [];
+    while (pos > 0 && events.length < count) {
+      const start = Math.max(0, pos - 64 * 1024);
+      const chunk = Buffer.alloc(pos - start);
+      await handle.read(chunk, 0, chunk.length, start);
+      pos = start;
+      const buf = Buffer.concat([chunk, carry]);
+      // The bytes before the first newline may be a partial line (cut mid-character even) unless
+      // this chunk starts the file: keep them as bytes for the next round.
+      const cut = pos > 0 ? buf.indexOf(0x0a) + 1 : 0;
+      if (pos > 0 && cut === 0) {
+        carry = buf;
+        continue;
+      }
+      carry = buf.subarray(0, cut);
+      const lines = buf.subarray(cut).toString("utf8").split("\n");
+      for (let j = lines.length - 1; j >= 0 && events.length < count; j--) {
+        const event = parseEvent(lines[j]!);
+        if (event) events.push(event);
+      }
+    }
+    return events.reverse();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function firstSeq(file: string): Promise<number | null> {
+  for await (const event of readEvents(file)) return event.seq;
+  return null;
+}
+

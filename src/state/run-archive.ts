@@ -1,0 +1,98 @@
+import { createReadStream } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { RunRecord } from "../../schemas/runs.js";
+import { FILE_MODE } from "./durable-fs.js";
+import { findValidEnd } from "./jsonl-repair.js";
+
+interface Location {
+  offset: number;
+  length: number;
+}
+
+function runIdOf(line: string): string | null {
+  try {
+    const value = JSON.parse(line) as { runId?: unknown } | null;
+    return typeof value?.runId === "string" ? value.runId : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Finished runs that left run-registry.json: append-only JSONL with an in-memory index of where
+ * each run's line is, so the registry file stays small while every run stays findable.
+ */
+export class RunArchive {
+  private handle: FileHandle | null = null;
+  private size = 0;
+  private readonly index = new Map<string, Location>();
+
+  constructor(private readonly path: string) {}
+
+  get count(): number {
+    return this.index.size;
+  }
+
+  async open(): Promise<{ cutBytes: number }> {
+    this.handle = await open(this.path, "a+", FILE_MODE);
+    const { size } = await this.handle.stat();
+    const { end } = await findValidEnd(this.handle, size, runIdOf);
+    if (end < size) {
+      await this.handle.truncate(end);
+      await this.handle.datasync();
+    }
+    this.size = end;
+    await this.buildIndex(end);
+    return { cutBytes: size - end };
+  }
+
+  has(runId: string): boolean {
+    return this.index.has(runId);
+  }
+
+  /** Durably append runs; the caller drops them from the registry only after this resolves. */
+  async append(runs: readonly RunRecord[]): Promise<void> {
+    if (!this.handle) throw new Error("run archive is not open");
+    let offset = this.size;
+    const pieces: Buffer[] = [];
+    const located: [string, Location][] = [];
+    for (const run of runs) {
+      const line = Buffer.from(`${JSON.stringify(run)}\n`, "utf8");
+      located.push([run.runId, { offset, length: line.length - 1 }]);
+      pieces.push(line);
+      offset += line.length;
+    }
+    const data = Buffer.concat(pieces);
+    await this.handle.write(data, 0, data.length, null);
+    await this.handle.datasync();
+    this.size = offset;
+    for (const [id, location] of located) this.index.set(id, location);
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    const location = this.index.get(runId);
+    if (!location || !this.handle) return null;
+    const buf = Buffer.alloc(location.length);
+    await this.handle.read(buf, 0, location.length, location.offset);
+    return Object.freeze(JSON.parse(buf.toString("utf8")) as RunRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = null;
+  }
+
+  private async buildIndex(end: number): Promise<void> {
+    if (end === 0) return;
+    const stream = createReadStream(this.path, { start: 0, end: end - 1 });
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    let offset = 0;
+    for await (const line of lines) {
+      const length = Buffer.byteLength(line, "utf8");
+      const id = runIdOf(line);
+      if (id) this.index.set(id, { offset, length });
+      offset += length + 1;
+    }
+  }
+}

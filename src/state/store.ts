@@ -1,0 +1,474 @@
+import { randomUUID } from "node:crypto";
+import type { ResolvedConfig } from "../../schemas/config.js";
+import type { ChildState } from "../../schemas/child.js";
+import type { DaemonIdentity, DaemonState } from "../../schemas/daemon.js";
+import type { CodexdEvent, EventQuery } from "../../schemas/events.js";
+import type { EventLevel } from "../../schemas/common.js";
+import { TERMINAL_RUN_STATUSES, type RunRecord } from "../../schemas/runs.js";
+import type { SessionRecord } from "../../schemas/sessions.js";
+import { deepFreeze } from "./deep-freeze.js";
+import { ensureDir, writeFileAtomic } from "./durable-fs.js";
+import { EventLog } from "./event-log.js";
+import { GroupCommit } from "./group-commit.js";
+import { loadJsonDocument, type Recovery } from "./json-document.js";
+import { RecentEvents } from "./recent-events.js";
+import { RotatingLogFile } from "./rotating-log-file.js";
+import { RunArchive } from "./run-archive.js";
+import { matchesEventQuery } from "./event-filter.js";
+
+export interface EventInput {
+  level: EventLevel;
+  type: string;
+  message: string;
+  detail?: Record<string, unknown> | null;
+  sessionId?: string;
+  runId?: string;
+  turnId?: string;
+}
+
+export interface StoreOptions {
+  now?: () => Date;
+  uuid?: () => string;
+  pid?: () => number | null;
+  /** How often recent-events.json (a cache; events.jsonl is authoritative) is rewritten at most. */
+  recentEventsWriteIntervalMs?: number;
+}
+
+export interface SessionRegistry {
+  updatedAt: string | null;
+  sessions: SessionRecord[];
+}
+export interface RunRegistry {
+  updatedAt: string | null;
+  runs: RunRecord[];
+}
+export interface RecentEventCache {
+  maxEntries: number;
+  updatedAt: string | null;
+  events: CodexdEvent[];
+}
+
+export interface StatusSnapshot {
+  config: ResolvedConfig;
+  identity: DaemonIdentity;
+  daemon: DaemonState;
+  sessionRegistry: SessionRegistry;
+  runRegistry: RunRegistry;
+  recentEvents: RecentEventCache;
+}
+
+type Doc = "identity" | "daemon" | "sessions" | "runs" | "recent";
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A shallow shape check: enough to tell a damaged file from a good one. */
+const hasArray =
+  <T>(key: string) =>
+  (v: unknown): v is T =>
+    isObject(v) && Array.isArray(v[key]);
+
+/**
+ * The daemon's durable state, compatible with the seed's JSON file set. Mutations apply to
+ * memory at once and resolve after a group-committed flush has made them durable; records
+ * handed out are frozen, so reads never copy.
+ */
+export class StateStore {
+  readonly bootId: string;
+  private identity!: DaemonIdentity;
+  private daemon!: DaemonState;
+  private readonly sessions = new Map<string, SessionRecord>();
+  private sessionsUpdatedAt: string | null = null;
+  private readonly runs = new Map<string, RunRecord>();
+  private runsUpdatedAt: string | null = null;
+  private readonly recent: RecentEvents;
+  private recentUpdatedAt: string | null = null;
+  private nextSeq = 1;
+  private durableSeq = 0;
+  private readonly dirty = new Set<Doc>();
+  private pendingLines: string[] = [];
+  private pendingEvents: CodexdEvent[] = [];
+  private lastRecentWrite = 0;
+  private recentTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private opened = false;
+  private readonly listeners = new Set<(event: CodexdEvent) => void>();
+  private readonly commits = new GroupCommit(() => this.flush());
+  private readonly eventLog: EventLog;
+  private readonly archive: RunArchive;
+  private readonly childLogs: Record<"stdout" | "stderr", RotatingLogFile>;
+  private readonly now: () => Date;
+  private readonly uuid: () => string;
+  private readonly pid: () => number | null;
+  private readonly recentInterval: number;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    options: StoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.uuid = options.uuid ?? randomUUID;
+    this.pid = options.pid ?? (() => process.pid);
+    this.recentInterval = options.recentEventsWriteIntervalMs ?? 1000;
+    this.bootId = this.uuid();
+    this.recent = new RecentEvents(config.eventCacheSize);
+    const { paths } = config;
+    this.eventLog = new EventLog({ path: paths.structuredEventLogPath, ...config.eventLog });
+    this.archive = new RunArchive(paths.runArchivePath);
+    const { maxBytes, keepFiles } = config.childLogs;
+    this.childLogs = {
+      stdout: new RotatingLogFile(paths.stdoutLogPath, maxBytes, keepFiles),
+      stderr: new RotatingLogFile(paths.stderrLogPath, maxBytes, keepFiles),
+    };
+  }
+
+  /** Load (recovering damaged files), repair the event log tail, and persist the normalized state. */
+  async initialize(): Promise<StatusSnapshot> {
+    if (this.opened) return this.snapshot();
+    const { paths } = this.config;
+    await ensureDir(paths.stateDir);
+    await ensureDir(paths.logsDir);
+    const at = this.now();
+    const recoveries: Recovery[] = [];
+    const load = async <T>(path: string, valid: (v: unknown) => v is T) => {
+      const loaded = await loadJsonDocument(path, valid, at);
+      if (loaded.recovery) recoveries.push(loaded.recovery);
+      return loaded.value;
+    };
+    const identity = await load(paths.identityPath, (v): v is DaemonIdentity => isObject(v) && typeof v.daemonId === "string");
+    const daemon = await load(paths.daemonStatePath, (v): v is DaemonState => isObject(v) && isObject(v.child));
+    const sessions = await load(paths.sessionRegistryPath, hasArray<SessionRegistry>("sessions"));
+    const runs = await load(paths.runRegistryPath, hasArray<RunRegistry>("runs"));
+    const recent = await load(paths.recentEventsPath, hasArray<RecentEventCache>("events"));
+
+    const log = await this.eventLog.open();
+    const archive = await this.archive.open();
+    const nowIso = at.toISOString();
+    this.identity = deepFreeze(identity ?? this.newIdentity(nowIso));
+    this.daemon = deepFreeze(this.normalizeDaemon(daemon, nowIso));
+    for (const s of sessions?.sessions ?? []) this.sessions.set(s.sessionId, deepFreeze(s));
+    this.sessionsUpdatedAt = sessions?.updatedAt ?? null;
+    for (const r of runs?.runs ?? []) if (!this.archive.has(r.runId)) this.runs.set(r.runId, deepFreeze(r));
+    this.runsUpdatedAt = runs?.updatedAt ?? null;
+
+    const tail = await this.eventLog.readTail(this.config.eventCacheSize);
+    const cached = tail.length > 0 ? tail : (recent?.events ?? []);
+    for (const event of cached) this.recent.push(deepFreeze(event));
+    this.recentUpdatedAt = recent?.updatedAt ?? null;
+    const maxRecent = recent?.events.reduce((m, e) => Math.max(m, e.seq ?? 0), 0) ?? 0;
+    this.nextSeq = Math.max(log.lastSeq, maxRecent, daemon?.lastEventSeq ?? 0, this.recent.lastSeq) + 1;
+    this.durableSeq = this.nextSeq - 1;
+    this.opened = true;
+
+    for (const doc of ["identity", "daemon", "sessions", "runs", "recent"] as const) this.dirty.add(doc);
+    for (const r of recoveries) {
+      void this.recordEvent({
+        level: "warn",
+        type: "state.recovered",
+        message: `${r.file} was ${r.problem}; ${r.usedBackup ? "restored from .bak" : "started empty"}`,
+        detail: { ...r },
+      });
+    }
+    if (log.repair) {
+      void this.recordEvent({
+        level: "warn",
+        type: "state.recovered",
+        message: `cut ${log.repair.cutBytes} bytes of torn tail from ${log.repair.file}`,
+        detail: { ...log.repair, problem: "torn-tail" },
+      });
+    }
+    if (archive.cutBytes > 0) {
+      void this.recordEvent({
+        level: "warn",
+        type: "state.recovered",
+        message: `cut ${archive.cutBytes} bytes of torn tail from ${paths.runArchivePath}`,
+        detail: { file: paths.runArchivePath, cutBytes: archive.cutBytes, problem: "torn-tail" },
+      });
+    }
+    await this.commits.commit();
+    return this.snapshot();
+  }
+
+  snapshot(): StatusSnapshot {
+    return {
+      config: this.config,
+      identity: this.identity,
+      daemon: this.daemon,
+      sessionRegistry: { updatedAt: this.sessionsUpdatedAt, sessions: [...this.sessions.values()] },
+      runRegistry: { updatedAt: this.runsUpdatedAt, runs: [...this.runs.values()] },
+      recentEvents: { maxEntries: this.recent.capacity, updatedAt: this.recentUpdatedAt, events: this.recent.list() },
+    };
+  }
+
+  getIdentity(): DaemonIdentity {
+    return this.identity;
+  }
+  getDaemonState(): DaemonState {
+    return this.daemon;
+  }
+  getChildState(): ChildState {
+    return this.daemon.child;
+  }
+  getSession(sessionId: string): SessionRecord | null {
+    return this.sessions.get(sessionId) ?? null;
+  }
+  listSessions(): SessionRecord[] {
+    return [...this.sessions.values()];
+  }
+  /** Runs in the registry (active and recently finished); archived ones through getRun. */
+  listRuns(): RunRecord[] {
+    return [...this.runs.values()];
+  }
+  async getRun(runId: string): Promise<RunRecord | null> {
+    return this.runs.get(runId) ?? (await this.archive.get(runId));
+  }
+  get archivedRunCount(): number {
+    return this.archive.count;
+  }
+  /** Seq of the newest durable event (0 before any). */
+  get lastSeq(): number {
+    return this.durableSeq;
+  }
+  get flushCount(): number {
+    return this.commits.flushes;
+  }
+
+  async markDaemonStarted(): Promise<DaemonState> {
+    const now = this.now().toISOString();
+    return this.setDaemon({ started: true, startedAt: now, stoppedAt: null, updatedAt: now, pid: this.pid(), bootId: this.bootId });
+  }
+
+  async markDaemonStopped(): Promise<DaemonState> {
+    const now = this.now().toISOString();
+    return this.setDaemon({ started: false, stoppedAt: now, updatedAt: now, pid: null });
+  }
+
+  async updateChildState(patch: Partial<ChildState>): Promise<ChildState> {
+    const state = await this.setDaemon({ updatedAt: this.now().toISOString(), child: { ...this.daemon.child, ...patch } });
+    return state.child;
+  }
+
+  async upsertSession(record: SessionRecord): Promise<SessionRecord> {
+    const frozen = deepFreeze({ ...record });
+    this.sessions.set(record.sessionId, frozen);
+    this.sessionsUpdatedAt = this.now().toISOString();
+    await this.markDirty("sessions");
+    return frozen;
+  }
+
+  async closeSession(sessionId: string): Promise<SessionRecord | null> {
+    const existing = this.sessions.get(sessionId);
+    if (!existing) return null;
+    return this.upsertSession({ ...existing, status: "closed", currentTurnId: null, updatedAt: this.now().toISOString() });
+  }
+
+  async upsertRun(record: RunRecord): Promise<RunRecord> {
+    const frozen = deepFreeze({ ...record });
+    this.runs.set(record.runId, frozen);
+    this.runsUpdatedAt = this.now().toISOString();
+    await this.markDirty("runs");
+    return frozen;
+  }
+
+  /** Record an event; resolves once it is durable in events.jsonl. */
+  async recordEvent(input: EventInput): Promise<CodexdEvent> {
+    if (!this.opened || this.closing) throw new Error("state store is not open");
+    const event: CodexdEvent = {
+      seq: this.nextSeq++,
+      createdAt: this.now().toISOString(),
+      level: input.level,
+      type: input.type,
+      message: input.message,
+      detail: input.detail ?? null,
+      bootId: this.bootId,
+    };
+    if (input.sessionId !== undefined) event.sessionId = input.sessionId;
+    if (input.runId !== undefined) event.runId = input.runId;
+    if (input.turnId !== undefined) event.turnId = input.turnId;
+    deepFreeze(event);
+    this.pendingLines.push(`${JSON.stringify(event)}\n`);
+    this.pendingEvents.push(event);
+    this.recent.push(event);
+    this.recentUpdatedAt = event.createdAt;
+    this.dirty.add("recent");
+    await this.commits.commit();
+    return event;
+  }
+
+  /** Events after a cursor, from the cache when it reaches back far enough, else from disk. */
+  async queryEvents(query: EventQuery): Promise<{ events: CodexdEvent[]; oldestSeq: number | null; lastSeq: number }> {
+    const after = query.after ?? 0;
+    const limit = query.limit ?? 100;
+    const durable = this.durableSeq;
+    const keep = (e: CodexdEvent) => e.seq <= durable && matchesEventQuery(e, query);
+    const events = this.recent.covers(after)
+      ? this.recent.after(after, limit, keep)
+      : await this.eventLog.readAfter(after, limit, keep);
+    return { events, oldestSeq: this.eventLog.oldestSeq ?? this.recent.oldestSeq, lastSeq: durable };
+  }
+
+  /** Called with each event after it is durable, in seq order. Returns an unsubscribe function. */
+  onEvent(listener: (event: CodexdEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  appendChildOutput(stream: "stdout" | "stderr", text: string): Promise<void> {
+    return this.childLogs[stream].append(text);
+  }
+
+  tailChildOutput(stream: "stdout" | "stderr", lines: number): Promise<string[]> {
+    return this.childLogs[stream].tail(lines);
+  }
+
+  /** Flush everything (recent-events.json included) and release file handles. */
+  async close(): Promise<void> {
+    if (!this.opened || this.closing) return;
+    this.closing = true;
+    if (this.recentTimer) clearTimeout(this.recentTimer);
+    this.dirty.add("recent");
+    this.dirty.add("daemon");
+    await this.commits.commit();
+    await this.commits.idle();
+    await Promise.all([this.eventLog.close(), this.archive.close(), this.childLogs.stdout.close(), this.childLogs.stderr.close()]);
+  }
+
+  private async setDaemon(patch: Partial<DaemonState>): Promise<DaemonState> {
+    this.daemon = deepFreeze({ ...this.daemon, ...patch });
+    await this.markDirty("daemon");
+    return this.daemon;
+  }
+
+  private async markDirty(doc: Doc): Promise<void> {
+    if (!this.opened) throw new Error("state store is not open");
+    this.dirty.add(doc);
+    await this.commits.commit();
+  }
+
+  /** One group flush: one append+fdatasync for all pending events, one atomic write per dirty file. */
+  private async flush(): Promise<void> {
+    // Capture everything synchronously: mutations made while this flush runs belong to the next one.
+    const lines = this.pendingLines.join("");
+    const events = this.pendingEvents;
+    this.pendingLines = [];
+    this.pendingEvents = [];
+    const recentDue = this.closing || Date.now() - this.lastRecentWrite >= this.recentInterval;
+    const docs = [...this.dirty].filter((d) => d !== "recent" || recentDue);
+    for (const d of docs) this.dirty.delete(d);
+    if (docs.includes("daemon") || docs.includes("runs")) {
+      this.daemon = deepFreeze({ ...this.daemon, lastEventSeq: this.nextSeq - 1 });
+    }
+    const toArchive = docs.includes("runs") ? this.archivableRuns() : [];
+    const payloads = docs.map((d) => [d, this.serialize(d, toArchive)] as const);
+    if (docs.includes("recent")) this.lastRecentWrite = Date.now();
+
+    const failures: unknown[] = [];
+    let runsWritten = false;
+    const writeEvents = async () => {
+      if (!lines) return;
+      try {
+        await this.eventLog.append(lines);
+      } catch (error) {
+        this.pendingLines.unshift(lines);
+        this.pendingEvents.unshift(...events);
+        failures.push(error);
+      }
+    };
+    const writeDoc = async ([doc, payload]: readonly [Doc, string]) => {
+      try {
+        if (doc === "runs" && toArchive.length > 0) await this.archive.append(toArchive);
+        await writeFileAtomic(this.pathOf(doc), payload);
+        if (doc === "runs") runsWritten = true;
+      } catch (error) {
+        this.dirty.add(doc);
+        failures.push(error);
+      }
+    };
+    await Promise.all([writeEvents(), ...payloads.map(writeDoc)]);
+    if (runsWritten) {
+      // Only runs not replaced while the flush ran leave memory; the archive has their final form.
+      for (const run of toArchive) if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
+    }
+    if (failures.length > 0) throw failures[0];
+
+    if (events.length > 0) this.durableSeq = events.at(-1)!.seq;
+    for (const event of events) for (const listener of this.listeners) listener(event);
+    if (this.dirty.has("recent") && !this.recentTimer && !this.closing) {
+      this.recentTimer = setTimeout(() => {
+        this.recentTimer = null;
+        if (this.dirty.has("recent") && !this.closing) void this.commits.commit().catch(() => {});
+      }, this.recentInterval).unref();
+    }
+  }
+
+  /** Oldest finished runs beyond the retention count; they move to the archive. */
+  private archivableRuns(): RunRecord[] {
+    let finished = 0;
+    for (const run of this.runs.values()) if (TERMINAL_RUN_STATUSES.has(run.status)) finished++;
+    let excess = finished - this.config.runs.retention;
+    const out: RunRecord[] = [];
+    for (const run of this.runs.values()) {
+      if (excess <= 0) break;
+      if (TERMINAL_RUN_STATUSES.has(run.status)) {
+        out.push(run);
+        excess--;
+      }
+    }
+    return out;
+  }
+
+  private serialize(doc: Doc, archived: readonly RunRecord[]): string {
+    switch (doc) {
+      case "identity":
+        return `${JSON.stringify(this.identity, null, 2)}\n`;
+      case "daemon":
+        return `${JSON.stringify(this.daemon, null, 2)}\n`;
+      case "sessions":
+        return `${JSON.stringify({ updatedAt: this.sessionsUpdatedAt, sessions: [...this.sessions.values()] })}\n`;
+      case "runs": {
+        const leaving = new Set(archived);
+        const runs = [...this.runs.values()].filter((r) => !leaving.has(r));
+        return `${JSON.stringify({ updatedAt: this.runsUpdatedAt, runs })}\n`;
+      }
+      case "recent":
+        return `${JSON.stringify({ maxEntries: this.recent.capacity, updatedAt: this.recentUpdatedAt, events: this.recent.list() })}\n`;
+    }
+  }
+
+  private pathOf(doc: Doc): string {
+    const p = this.config.paths;
+    return { identity: p.identityPath, daemon: p.daemonStatePath, sessions: p.sessionRegistryPath, runs: p.runRegistryPath, recent: p.recentEventsPath }[doc];
+  }
+
+  private newIdentity(createdAt: string): DaemonIdentity {
+    return { daemonId: this.uuid(), nodeId: this.config.nodeId, repoRoot: this.config.paths.repoRoot, createdAt, version: this.config.version };
+  }
+
+  private normalizeDaemon(loaded: DaemonState | null, now: string): DaemonState {
+    const { server } = this.config;
+    const fromConfig = {
+      strategy: server.childStrategy,
+      mode: server.mode,
+      endpoint: server.endpoint,
+      command: server.childCommand,
+      args: [...server.childArgs],
+      cwd: server.childCwd,
+    };
+    if (loaded) return { ...loaded, child: { ...loaded.child, ...fromConfig } };
+    return {
+      started: false,
+      startedAt: null,
+      stoppedAt: null,
+      updatedAt: now,
+      pid: null,
+      child: {
+        ...fromConfig,
+        status: "idle",
+        pid: null,
+        startedAt: null,
+        exitedAt: null,
+        exitCode: null,
+        signal: null,
+        lastError: null,
+      },
+    };
+  }
+}

@@ -1,0 +1,260 @@
+import { readFile, readdir, stat, truncate, writeFile, appendFile } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunRecord } from "../../schemas/runs.js";
+import { StateStore } from "../../src/state/store.js";
+import { tempState, type TempState } from "../helpers/temp-config.js";
+
+let temp: TempState;
+const stores: StateStore[] = [];
+
+async function open(env: Record<string, string> = {}, reuse = false): Promise<StateStore> {
+  if (!reuse) temp = await tempState(env);
+  const store = new StateStore(temp.config);
+  stores.push(store);
+  await store.initialize();
+  return store;
+}
+
+async function reopen(store: StateStore): Promise<StateStore> {
+  await store.close();
+  return open({}, true);
+}
+
+const run = (runId: string, status: RunRecord["status"] = "queued"): RunRecord => ({
+  runId,
+  status,
+  createdAt: new Date().toISOString(),
+  updatedAt: new Date().toISOString(),
+});
+
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  await temp?.cleanup();
+});
+
+describe("state store", () => {
+  it("creates the seed file set with 0600 files in a 0700 directory", async () => {
+    await open();
+    const p = temp.config.paths;
+    for (const file of [p.identityPath, p.daemonStatePath, p.sessionRegistryPath, p.runRegistryPath, p.recentEventsPath, p.structuredEventLogPath]) {
+      expect((await stat(file)).mode & 0o777, file).toBe(0o600);
+    }
+    expect((await stat(p.stateDir)).mode & 0o777).toBe(0o700);
+    const registry = JSON.parse(await readFile(p.sessionRegistryPath, "utf8"));
+    expect(registry).toEqual({ updatedAt: null, sessions: [] });
+    const recent = JSON.parse(await readFile(p.recentEventsPath, "utf8"));
+    expect(recent.maxEntries).toBe(500);
+  });
+
+  it("keeps every record across a reopen and never restarts seq", async () => {
+    let store = await open();
+    const now = new Date().toISOString();
+    await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: now });
+    await store.upsertRun(run("r1"));
+    const e1 = await store.recordEvent({ level: "info", type: "test.one", message: "one" });
+    await store.updateChildState({ status: "running", pid: 42 });
+    store = await reopen(store);
+    expect(store.getSession("s1")?.status).toBe("idle");
+    expect((await store.getRun("r1"))?.status).toBe("queued");
+    expect(store.getChildState().status).toBe("running");
+    const e2 = await store.recordEvent({ level: "info", type: "test.two", message: "two" });
+    expect(e2.seq).toBe(e1.seq + 1);
+    expect(e2.bootId).toBe(store.bootId);
+    expect(e1.bootId).not.toBe(store.bootId);
+  });
+
+  it("serves many concurrent mutations with few durable flushes", async () => {
+    const store = await open();
+    const before = store.flushCount;
+    const events = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => store.recordEvent({ level: "info", type: "burst", message: String(i) })),
+    );
+    expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(store.flushCount - before).toBeLessThan(10);
+    const lines = (await readFile(temp.config.paths.structuredEventLogPath, "utf8")).trim().split("\n");
+    expect(lines.filter((l) => JSON.parse(l).type === "burst")).toHaveLength(500);
+  });
+
+  it("hands out frozen records instead of copies", async () => {
+    const store = await open();
+    await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: "x", metadata: { a: 1 } });
+    const s = store.getSession("s1")!;
+    expect(store.getSession("s1")).toBe(s);
+    expect(() => ((s as { status: string }).status = "closed")).toThrow(TypeError);
+    expect(() => ((s.metadata as Record<string, unknown>).a = 2)).toThrow(TypeError);
+  });
+
+  it("closes a session like the seed does", async () => {
+    const store = await open();
+    await store.upsertSession({ sessionId: "s1", status: "active", currentTurnId: "t1", updatedAt: "x" });
+    const closed = await store.closeSession("s1");
+    expect(closed).toMatchObject({ status: "closed", currentTurnId: null });
+    expect(await store.closeSession("nope")).toBeNull();
+  });
+
+  it("notifies listeners only after the event is durable, in order", async () => {
+    const store = await open();
+    const seen: number[] = [];
+    store.onEvent((e) => seen.push(e.seq));
+    const a = store.recordEvent({ level: "info", type: "x", message: "a" });
+    const b = store.recordEvent({ level: "info", type: "x", message: "b" });
+    expect(seen).toEqual([]);
+    const [ea, eb] = await Promise.all([a, b]);
+    expect(seen).toEqual([ea.seq, eb.seq]);
+  });
+});
+
+describe("recovery", () => {
+  const docs = ["identityPath", "daemonStatePath", "sessionRegistryPath", "runRegistryPath", "recentEventsPath"] as const;
+
+  for (const key of docs) {
+    it(`recovers a corrupt ${key} from .bak and records state.recovered`, async () => {
+      // Identity is written once per start, so a second start is what gives it a .bak.
+      let store = await reopen(await open());
+      await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: "x" });
+      await store.upsertRun(run("r1"));
+      await store.recordEvent({ level: "info", type: "before", message: "x" });
+      await store.updateChildState({ lastError: "kept" });
+      // A second write of each document makes sure a .bak of a good version exists.
+      await store.upsertSession({ sessionId: "s2", status: "idle", currentTurnId: null, updatedAt: "x" });
+      await store.upsertRun(run("r2"));
+      await store.close();
+      const path = temp.config.paths[key];
+      const bak = await readFile(`${path}.bak`, "utf8");
+      expect(() => JSON.parse(bak)).not.toThrow();
+      await writeFile(path, '{"truncated": ');
+      store = await open({}, true);
+      const files = await readdir(temp.config.paths.stateDir);
+      const base = path.split("/").at(-1)!;
+      expect(files.some((f) => f.startsWith(`${base}.corrupt-`))).toBe(true);
+      const page = await store.queryEvents({ type: "state.recovered" });
+      expect(page.events).toHaveLength(1);
+      expect(page.events[0]!.detail).toMatchObject({ problem: "unparsable", usedBackup: true });
+      expect(store.getSession("s1")).not.toBeNull();
+      expect(await store.getRun("r1")).not.toBeNull();
+    });
+  }
+
+  it("treats an empty file as damage, not as a fresh start", async () => {
+    let store = await open();
+    await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: "x" });
+    await store.upsertSession({ sessionId: "s2", status: "idle", currentTurnId: null, updatedAt: "x" });
+    await store.close();
+    await truncate(temp.config.paths.sessionRegistryPath, 0);
+    store = await open({}, true);
+    expect(store.getSession("s1")).not.toBeNull();
+    const page = await store.queryEvents({ type: "state.recovered" });
+    expect(page.events[0]!.detail).toMatchObject({ problem: "empty", usedBackup: true });
+  });
+
+  it("starts empty, loudly, when neither the file nor its .bak is usable", async () => {
+    let store = await open();
+    await store.close();
+    await writeFile(temp.config.paths.runRegistryPath, "[1,2,3]");
+    await writeFile(`${temp.config.paths.runRegistryPath}.bak`, "garbage");
+    store = await open({}, true);
+    expect(store.listRuns()).toEqual([]);
+    const page = await store.queryEvents({ type: "state.recovered" });
+    expect(page.events[0]!.detail).toMatchObject({ problem: "invalid-shape", usedBackup: false });
+  });
+
+  it("cuts a half-written last line and continues the seq", async () => {
+    let store = await open();
+    const last = await store.recordEvent({ level: "info", type: "x", message: "last good" });
+    await store.close();
+    await appendFile(temp.config.paths.structuredEventLogPath, '{"seq": 999, "createdAt": "2026');
+    store = await open({}, true);
+    const text = await readFile(temp.config.paths.structuredEventLogPath, "utf8");
+    for (const line of text.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
+    const page = await store.queryEvents({ type: "state.recovered" });
+    expect(page.events[0]!.detail).toMatchObject({ problem: "torn-tail" });
+    expect(page.events[0]!.seq).toBe(last.seq + 1);
+  });
+
+  it("cuts a NUL-filled tail", async () => {
+    let store = await open();
+    const last = await store.recordEvent({ level: "info", type: "x", message: "last good" });
+    await store.close();
+    await appendFile(temp.config.paths.structuredEventLogPath, Buffer.alloc(8192));
+    store = await open({}, true);
+    const next = await store.recordEvent({ level: "info", type: "x", message: "next" });
+    expect(next.seq).toBeGreaterThan(last.seq);
+    const text = await readFile(temp.config.paths.structuredEventLogPath, "utf8");
+    expect(text.includes("\0")).toBe(false);
+    expect(text.trim().split("\n").map((l) => JSON.parse(l).seq)).toContain(next.seq);
+  });
+
+  it("continues seq from recent-events.json when the event log is gone", async () => {
+    let store = await open();
+    await Promise.all(Array.from({ length: 5 }, () => store.recordEvent({ level: "info", type: "x", message: "m" })));
+    const last = store.lastSeq;
+    await store.close();
+    await writeFile(temp.config.paths.structuredEventLogPath, "");
+    store = await open({}, true);
+    const next = await store.recordEvent({ level: "info", type: "x", message: "after" });
+    expect(next.seq).toBeGreaterThan(last);
+  });
+});
+
+describe("events", () => {
+  it("filters by type prefix, level and correlation ids, and pages with after", async () => {
+    const store = await open();
+    await store.recordEvent({ level: "info", type: "run.queued", message: "q", runId: "r1" });
+    await store.recordEvent({ level: "warn", type: "run.failed", message: "f", runId: "r1" });
+    await store.recordEvent({ level: "error", type: "runner.x", message: "other" });
+    await store.recordEvent({ level: "info", type: "session.created", message: "s", sessionId: "s1" });
+    expect((await store.queryEvents({ type: "run." })).events.map((e) => e.type)).toEqual(["run.queued", "run.failed"]);
+    expect((await store.queryEvents({ type: "run" })).events.map((e) => e.type)).toEqual(["run.queued", "run.failed"]);
+    expect((await store.queryEvents({ level: "warn" })).events.map((e) => e.level)).toEqual(["warn", "error"]);
+    expect((await store.queryEvents({ sessionId: "s1" })).events).toHaveLength(1);
+    const first = await store.queryEvents({ limit: 2 });
+    const rest = await store.queryEvents({ after: first.events.at(-1)!.seq });
+    expect([...first.events, ...rest.events].map((e) => e.seq)).toEqual(
+      Array.from({ length: first.events.length + rest.events.length }, (_, i) => first.events[0]!.seq + i),
+    );
+  });
+
+  it("reads pages older than the cache from the log, across rotated files", async () => {
+    const store = await open({ CODEXD_EVENT_CACHE_SIZE: "10", CODEXD_EVENT_LOG_MAX_BYTES: "4096", CODEXD_EVENT_LOG_KEEP_FILES: "50" });
+    for (let i = 0; i < 20; i++) {
+      await Promise.all(Array.from({ length: 10 }, (_, j) => store.recordEvent({ level: "info", type: "bulk", message: `${i}-${j}` })));
+    }
+    const files = (await readdir(temp.config.paths.stateDir)).filter((f) => /^events\.jsonl\.\d+$/.test(f));
+    expect(files.length).toBeGreaterThan(3);
+    const all: number[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await store.queryEvents({ after, limit: 37, type: "bulk" });
+      if (page.events.length === 0) break;
+      all.push(...page.events.map((e) => e.seq));
+      after = page.events.at(-1)!.seq;
+    }
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+  });
+
+  it("drops the oldest rotated files beyond keepFiles and reports the oldest seq", async () => {
+    const store = await open({ CODEXD_EVENT_LOG_MAX_BYTES: "4096", CODEXD_EVENT_LOG_KEEP_FILES: "2" });
+    for (let i = 0; i < 200; i++) await store.recordEvent({ level: "info", type: "bulk", message: "m".repeat(50) });
+    const files = (await readdir(temp.config.paths.stateDir)).filter((f) => f.startsWith("events.jsonl"));
+    expect(files.sort()).toEqual(["events.jsonl", "events.jsonl.1", "events.jsonl.2"]);
+    const page = await store.queryEvents({ after: 0, limit: 1 });
+    expect(page.oldestSeq).toBeGreaterThan(1);
+  });
+});
+
+describe("run retention", () => {
+  it("moves finished runs beyond the retention count to the archive, still readable", async () => {
+    let store = await open({ CODEXD_RUN_RETENTION: "3" });
+    for (let i = 0; i < 10; i++) await store.upsertRun(run(`done-${i}`, "completed"));
+    await store.upsertRun(run("active", "running"));
+    await store.upsertRun(run("trigger", "queued"));
+    const registry = JSON.parse(await readFile(temp.config.paths.runRegistryPath, "utf8"));
+    const ids = registry.runs.map((r: RunRecord) => r.runId);
+    expect(ids).toEqual(["done-7", "done-8", "done-9", "active", "trigger"]);
+    expect((await store.getRun("done-0"))?.status).toBe("completed");
+    store = await reopen(store);
+    expect((await store.getRun("done-2"))?.runId).toBe("done-2");
+    expect(store.archivedRunCount).toBe(7);
+  });
+});
