@@ -40,13 +40,31 @@ export const Problem = Type.Object(
 );
 export type Problem = Static<typeof Problem>;
 
-/** Response map entries for the problem statuses a route can answer. */
+const PROBLEM_TEXT: Record<number, string> = {
+  400: "Invalid request (schema validation failed)",
+  401: "Missing or wrong bearer token",
+  403: "Forbidden (host or origin not allowed)",
+  404: "Not found",
+  409: "Conflicts with the current state",
+  410: "Gone: the cursor is older than what is retained",
+  413: "Request body too large",
+  415: "Unsupported media type",
+  422: "Well-formed but not acceptable",
+  429: "Too many requests",
+  500: "Internal error",
+  503: "Not ready",
+};
+
+/** Response map entries, as application/problem+json, for the problem statuses a route can answer. */
 export function problems<const S extends readonly number[]>(...statuses: S) {
-  const out = {} as Record<S[number], ReturnType<typeof ref<typeof Problem>>>;
+  const out: Record<number, unknown> = {};
   for (const status of statuses) {
-    (out as Record<number, unknown>)[status] = ref(Problem);
+    out[status] = {
+      description: PROBLEM_TEXT[status] ?? "Problem",
+      content: { "application/problem+json": { schema: ref(Problem) } },
+    };
   }
-  return out;
+  return out as Record<S[number], { description: string; content: { "application/problem+json": { schema: ReturnType<typeof ref<typeof Problem>> } } }>;
 }
 
 export const EventLevel = Type.Union(

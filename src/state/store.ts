@@ -227,6 +227,10 @@ export class StateStore {
   get lastSeq(): number {
     return this.durableSeq;
   }
+  /** Seq of the oldest event still retained (on disk or in the cache). */
+  get oldestEventSeq(): number | null {
+    return this.eventLog.oldestSeq ?? this.recent.oldestSeq;
+  }
   get flushCount(): number {
     return this.commits.flushes;
   }
@@ -302,7 +306,7 @@ export class StateStore {
     const events = this.recent.covers(after)
       ? this.recent.after(after, limit, keep)
       : await this.eventLog.readAfter(after, limit, keep);
-    return { events, oldestSeq: this.eventLog.oldestSeq ?? this.recent.oldestSeq, lastSeq: durable };
+    return { events, oldestSeq: this.oldestEventSeq, lastSeq: durable };
   }
 
   /** Called with each event after it is durable, in seq order. Returns an unsubscribe function. */

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { problems, ref } from "../schemas/common.js";
+import { Liveness, Readiness } from "../schemas/status.js";
+import type { Daemon } from "../src/daemon.js";
+import { sendProblem } from "../src/http/problem-handler.js";
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
+  app.get(
+    "/healthz",
+    {
+      schema: {
+        operationId: "getLiveness",
+        summary: "Liveness: the daemon process answers",
+        tags: ["health"],
+        response: { 200: ref(Liveness), ...problems(500) },
+      },
+    },
+    async () => ({ status: "ok" as const }),
+  );
+
+  app.get(
+    "/readyz",
+    {
+      schema: {
+        operationId: "getReadiness",
+        summary: "Readiness: the store is open and the child is ready",
+        description: "503 problem+json with the reasons when not ready.",
+        tags: ["health"],
+        response: { 200: ref(Readiness), ...problems(500, 503) },
+      },
+    },
+    async (_request, reply) => {
+      const readiness = daemon.readiness();
+      if (readiness.ready) return { status: "ready" as const, checks: readiness.checks };
+      return sendProblem(reply, {
+        type: "https://codexd.dev/problems/codexd_not_ready",
+        title: "Not ready",
+        status: 503,
+        code: "CODEXD_NOT_READY",
+        detail: readiness.reasons.join("; "),
+        reasons: readiness.reasons,
+        checks: readiness.checks,
+      });
+    },
+  );
+};

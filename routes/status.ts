@@ -1,0 +1,20 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { problems, ref } from "../schemas/common.js";
+import { StatusResponse } from "../schemas/status.js";
+import type { Daemon } from "../src/daemon.js";
+import { buildStatus } from "../src/status-view.js";
+
+export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
+  app.get(
+    "/v1/status",
+    {
+      schema: {
+        operationId: "getStatus",
+        summary: "Daemon identity, state, child, counts and redacted config",
+        tags: ["status"],
+        response: { 200: ref(StatusResponse), ...problems(500) },
+      },
+    },
+    async () => buildStatus(daemon),
+  );
+};

@@ -1,0 +1,26 @@
+import type { TSchema } from "@sinclair/typebox";
+import { EventLevel, Problem } from "./common.js";
+import { ChildState } from "./child.js";
+import { ResolvedConfig } from "./config.js";
+import { DaemonIdentity, DaemonState } from "./daemon.js";
+import { CodexdEvent, EventPage } from "./events.js";
+import { RunRecord } from "./runs.js";
+import { SessionRecord } from "./sessions.js";
+import { Liveness, Readiness, StatusResponse } from "./status.js";
+
+/** Every schema with an $id, registered once on the app and emitted as an OpenAPI component. */
+export const sharedSchemas: readonly TSchema[] = [
+  Problem,
+  EventLevel,
+  ChildState,
+  ResolvedConfig,
+  DaemonIdentity,
+  DaemonState,
+  CodexdEvent,
+  EventPage,
+  SessionRecord,
+  RunRecord,
+  StatusResponse,
+  Liveness,
+  Readiness,
+];

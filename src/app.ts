@@ -1,0 +1,45 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Logger } from "pino";
+import { sharedSchemas } from "../schemas/index.js";
+import { docsRoutes } from "../routes/docs.js";
+import { eventRoutes } from "../routes/events.js";
+import { healthRoutes } from "../routes/health.js";
+import { statusRoutes } from "../routes/status.js";
+import type { Daemon } from "./daemon.js";
+import { registerOpenApi } from "./http/openapi.js";
+import { installProblemHandlers } from "./http/problem-handler.js";
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+/** Build the HTTP app around a daemon. Registers everything; never listens. */
+export type App = FastifyInstance<
+  FastifyInstance["server"],
+  FastifyInstance["server"] extends never ? never : import("node:http").IncomingMessage,
+  import("node:http").ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    bodyLimit: daemon.config.http.bodyLimitBytes,
+    // Unknown properties are an error, not something to strip silently.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: true } },
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  installProblemHandlers(app);
+  await registerOpenApi(app);
+
+  await app.register(healthRoutes, { daemon });
+  await app.register(statusRoutes, { daemon });
+  await app.register(eventRoutes, { daemon });
+  await app.register(docsRoutes);
+  return app;
+}

@@ -1,0 +1,64 @@
+import type { Logger } from "pino";
+import type { ResolvedConfig } from "../schemas/config.js";
+import { StateStore } from "./state/store.js";
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, boolean>;
+  reasons: string[];
+}
+
+/**
+ * Composes the store and the services, and owns the order in which they start and stop.
+ * Constructing one does no I/O, so the app can be built from it to generate the contract.
+ */
+export class Daemon {
+  readonly store: StateStore;
+  private startedAtMs: number | null = null;
+  private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly logger: Logger,
+  ) {
+    this.store = new StateStore(config);
+  }
+
+  get uptimeMs(): number {
+    return this.startedAtMs === null ? 0 : Date.now() - this.startedAtMs;
+  }
+
+  async start(): Promise<void> {
+    this.state = "starting";
+    await this.store.initialize();
+    await this.store.markDaemonStarted();
+    await this.store.recordEvent({
+      level: "info",
+      type: "daemon.started",
+      message: `codexd ${this.config.version} started (pid ${process.pid})`,
+      detail: { pid: process.pid, version: this.config.version, nodeId: this.config.nodeId, bootId: this.store.bootId },
+    });
+    this.startedAtMs = Date.now();
+    this.state = "running";
+    this.logger.info({ stateDir: this.config.paths.stateDir, bootId: this.store.bootId }, "daemon started");
+  }
+
+  /** Stop services, record daemon.stopped, flush. Safe to call more than once. */
+  async stop(reason: string): Promise<void> {
+    if (this.state !== "running") return;
+    this.state = "stopping";
+    await this.store.recordEvent({ level: "info", type: "daemon.stopped", message: `codexd stopping: ${reason}`, detail: { reason } });
+    await this.store.markDaemonStopped();
+    await this.store.close();
+    this.state = "stopped";
+    this.logger.info({ reason }, "daemon stopped");
+  }
+
+  readiness(): Readiness {
+    const checks = { store: this.state === "running" };
+    const reasons = Object.entries(checks)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => `${name} not ready`);
+    return { ready: reasons.length === 0, checks, reasons };
+  }
+}

@@ -1,0 +1,29 @@
+import swagger from "@fastify/swagger";
+import type { FastifyInstance } from "fastify";
+import { packageVersion } from "../package-info.js";
+
+/** The generated contract: OpenAPI 3.1 with components named after schema $ids. */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "codexd",
+        version: packageVersion,
+        description:
+          "Local control plane for Codex coding agents: the supervised `codex app-server` child, sessions, runs and the event log. Errors are RFC 9457 problem+json with a stable `code`.",
+      },
+      tags: [
+        { name: "health", description: "Liveness and readiness" },
+        { name: "status", description: "Daemon status" },
+        { name: "events", description: "The numbered event log" },
+        { name: "docs", description: "This contract" },
+      ],
+    },
+    refResolver: {
+      buildLocalReference(json, _baseUri, _fragment, i) {
+        return typeof json.$id === "string" ? json.$id : `Schema${i}`;
+      },
+    },
+  });
+}
