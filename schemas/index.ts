@@ -1,6 +1,6 @@
 import type { TSchema } from "@sinclair/typebox";
 import { EventLevel, Problem } from "./common.js";
-import { ChildState } from "./child.js";
+import { ChildLogs, ChildStartResult, ChildState, ChildVerbResult, ChildWaitResult } from "./child.js";
 import { ResolvedConfig } from "./config.js";
 import { DaemonIdentity, DaemonState } from "./daemon.js";
 import { CodexdEvent, EventPage } from "./events.js";
@@ -13,6 +13,10 @@ export const sharedSchemas: readonly TSchema[] = [
   Problem,
   EventLevel,
   ChildState,
+  ChildVerbResult,
+  ChildStartResult,
+  ChildWaitResult,
+  ChildLogs,
   ResolvedConfig,
   DaemonIdentity,
   DaemonState,

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Logger } from "pino";
 import { sharedSchemas } from "../schemas/index.js";
+import { childRoutes } from "../routes/child.js";
 import { docsRoutes } from "../routes/docs.js";
 import { eventRoutes } from "../routes/events.js";
 import { healthRoutes } from "../routes/health.js";
@@ -40,6 +41,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   await app.register(healthRoutes, { daemon });
   await app.register(statusRoutes, { daemon });
   await app.register(eventRoutes, { daemon });
+  await app.register(childRoutes, { daemon });
   await app.register(docsRoutes);
   return app;
 }

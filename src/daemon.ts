@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "../schemas/config.js";
+import { ChildSupervisor } from "./child/supervisor.js";
+import { recordNotifications } from "./codex/notification-recorder.js";
 import { StateStore } from "./state/store.js";
 
 export interface Readiness {
@@ -14,6 +16,7 @@ export interface Readiness {
  */
 export class Daemon {
   readonly store: StateStore;
+  readonly child: ChildSupervisor;
   private startedAtMs: number | null = null;
   private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
@@ -22,6 +25,13 @@ export class Daemon {
     readonly logger: Logger,
   ) {
     this.store = new StateStore(config);
+    this.child = new ChildSupervisor({
+      config,
+      store: this.store,
+      logger: logger.child({ component: "child" }),
+      clientInfo: { name: "codexd", title: "codexd", version: config.version },
+    });
+    recordNotifications((l) => this.child.onNotification(l), this.store, logger);
   }
 
   get uptimeMs(): number {
@@ -40,6 +50,7 @@ export class Daemon {
     });
     this.startedAtMs = Date.now();
     this.state = "running";
+    await this.child.recover();
     this.logger.info({ stateDir: this.config.paths.stateDir, bootId: this.store.bootId }, "daemon started");
   }
 
@@ -47,6 +58,7 @@ export class Daemon {
   async stop(reason: string): Promise<void> {
     if (this.state !== "running") return;
     this.state = "stopping";
+    await this.child.shutdown();
     await this.store.recordEvent({ level: "info", type: "daemon.stopped", message: `codexd stopping: ${reason}`, detail: { reason } });
     await this.store.markDaemonStopped();
     await this.store.close();
@@ -55,10 +67,10 @@ export class Daemon {
   }
 
   readiness(): Readiness {
-    const checks = { store: this.state === "running" };
+    const checks = { store: this.state === "running", child: this.child.ready };
     const reasons = Object.entries(checks)
       .filter(([, ok]) => !ok)
-      .map(([name]) => `${name} not ready`);
+      .map(([name]) => (name === "child" ? `child is ${this.child.state.status}` : `${name} not ready`));
     return { ready: reasons.length === 0, checks, reasons };
   }
 }

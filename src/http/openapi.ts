@@ -17,6 +17,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: "health", description: "Liveness and readiness" },
         { name: "status", description: "Daemon status" },
         { name: "events", description: "The numbered event log" },
+        { name: "child", description: "The supervised codex app-server process" },
         { name: "docs", description: "This contract" },
       ],
     },

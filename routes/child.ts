@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  ChildLogs,
+  ChildLogsQuery,
+  ChildSignalBody,
+  ChildStartQuery,
+  ChildStartResult,
+  ChildState,
+  ChildStopQuery,
+  ChildVerbResult,
+  ChildWaitQuery,
+  ChildWaitResult,
+} from "../schemas/child.js";
+import { problems, ref } from "../schemas/common.js";
+import type { Daemon } from "../src/daemon.js";
+
+export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
+  const child = daemon.child;
+  const tags = ["child"];
+
+  app.get(
+    "/v1/child",
+    { schema: { operationId: "getChild", summary: "The supervised app-server child's state", tags, response: { 200: ref(ChildState), ...problems(500) } } },
+    async () => child.state,
+  );
+
+  app.post(
+    "/v1/child/start",
+    {
+      schema: {
+        operationId: "startChild",
+        summary: "Start the child (idempotent); optionally wait until ready or failed",
+        description: "Sets the desired state to running. Clears a start-limit breaker. 409 while the child is stopping.",
+        tags,
+        querystring: ChildStartQuery,
+        response: { 200: ref(ChildStartResult), ...problems(400, 409, 500) },
+      },
+    },
+    async (request) => {
+      const { changed } = await child.start();
+      if (!request.query.wait) return { changed, outcome: "not-waited" as const, state: child.state };
+      const { matched, state } = await child.waitFor("ready", request.query.timeoutMs ?? 30_000, ["fatal", "exited", "backoff", "stopped"]);
+      const outcome = matched ? (state.status === "running" ? ("ready" as const) : ("failed" as const)) : ("timeout" as const);
+      return { changed, outcome, state };
+    },
+  );
+
+  app.post(
+    "/v1/child/stop",
+    {
+      schema: {
+        operationId: "stopChild",
+        summary: "Stop the child: stdin EOF, then SIGTERM, then SIGKILL to its process group",
+        description: "Sets the desired state to stopped, which survives a daemon restart. Idempotent.",
+        tags,
+        querystring: ChildStopQuery,
+        response: { 200: ref(ChildVerbResult), ...problems(400, 500) },
+      },
+    },
+    async (request) => child.stop(request.query.timeoutMs),
+  );
+
+  app.post(
+    "/v1/child/restart",
+    {
+      schema: {
+        operationId: "restartChild",
+        summary: "Stop the child if it runs, then start it",
+        tags,
+        response: { 200: ref(ChildVerbResult), ...problems(409, 500) },
+      },
+    },
+    async () => child.restart(),
+  );
+
+  app.post(
+    "/v1/child/signal",
+    {
+      schema: {
+        operationId: "signalChild",
+        summary: "Send a signal to the child process",
+        tags,
+        body: ChildSignalBody,
+        response: { 200: ref(ChildState), ...problems(400, 409, 415, 500) },
+      },
+    },
+    async (request) => child.signal(request.body.signal),
+  );
+
+  app.post(
+    "/v1/child/wait",
+    {
+      schema: {
+        operationId: "waitForChild",
+        summary: "Wait until the child reaches a condition or the timeout passes",
+        tags,
+        querystring: ChildWaitQuery,
+        response: { 200: ref(ChildWaitResult), ...problems(400, 500) },
+      },
+    },
+    async (request) => child.waitFor(request.query.condition, request.query.timeoutMs ?? 30_000),
+  );
+
+  app.get(
+    "/v1/child/logs",
+    {
+      schema: {
+        operationId: "getChildLogs",
+        summary: "The last lines of the child's stderr (or of what it printed on stdout that was not protocol)",
+        tags,
+        querystring: ChildLogsQuery,
+        response: { 200: ref(ChildLogs), ...problems(400, 500) },
+      },
+    },
+    async (request) => {
+      const stream = request.query.stream ?? "stderr";
+      return { stream, lines: await daemon.store.tailChildOutput(stream, request.query.tail ?? 200) };
+    },
+  );
+};
