@@ -4,6 +4,11 @@ import { ChildSupervisor } from "./child/supervisor.js";
 import { recordNotifications } from "./codex/notification-recorder.js";
 import { StateStore } from "./state/store.js";
 
+export interface DaemonOptions {
+  /** Environment for the child; defaults to the daemon's own (so CODEX_HOME and credentials pass). */
+  childEnv?: NodeJS.ProcessEnv;
+}
+
 export interface Readiness {
   ready: boolean;
   checks: Record<string, boolean>;
@@ -23,6 +28,7 @@ export class Daemon {
   constructor(
     readonly config: ResolvedConfig,
     readonly logger: Logger,
+    options: DaemonOptions = {},
   ) {
     this.store = new StateStore(config);
     this.child = new ChildSupervisor({
@@ -30,6 +36,7 @@ export class Daemon {
       store: this.store,
       logger: logger.child({ component: "child" }),
       clientInfo: { name: "codexd", title: "codexd", version: config.version },
+      ...(options.childEnv ? { env: options.childEnv } : {}),
     });
     recordNotifications((l) => this.child.onNotification(l), this.store, logger);
   }
