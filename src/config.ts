@@ -199,7 +199,12 @@ function readTokenFile(tree: Tree): void {
 }
 
 function validate(tree: Tree, origin: Map<string, string>): ResolvedConfig {
-  if (Value.Check(ResolvedConfig, tree)) return tree;
+  if (Value.Check(ResolvedConfig, tree)) {
+    if (tree.server.childStrategy === "external" && !tree.server.endpoint) {
+      throw new ConfigError("Invalid setting server.endpoint = null: expected a ws:// or unix:// endpoint when server.childStrategy is \"external\" (CODEXD_CHILD_ENDPOINT)");
+    }
+    return tree;
+  }
   const problems: string[] = [];
   for (const error of Value.Errors(ResolvedConfig, tree)) {
     const path = error.path.slice(1).replaceAll("/", ".");

@@ -7,6 +7,7 @@ import { handshake, type ClientInfo } from "../codex/handshake.js";
 import { conflict } from "../errors.js";
 import type { StateStore } from "../state/store.js";
 import { AppServerProcess, SpawnError, type StopStep } from "./app-server-process.js";
+import { ConnectError, ExternalLink } from "./external-link.js";
 import { StartLimiter, backoffDelay } from "./backoff.js";
 import { LivenessProbe } from "./liveness.js";
 import { liveGroupMembers, processStartTicks, signalGroup, waitForGroupGone } from "./process-group.js";
@@ -23,11 +24,15 @@ export type ChildCause =
   | "ready-timeout"
   | "stdout-closed"
   | "backoff"
+  | "connect-failed"
   | "daemon";
+
+/** A spawned child, or a connection to an app-server run by someone else (strategy external). */
+type AppServerLink = AppServerProcess | ExternalLink;
 
 export type WaitCondition = (typeof WAIT_CONDITION_VALUES)[number];
 
-const FAILURE_CAUSES: ReadonlySet<ChildCause> = new Set(["crash", "liveness", "stdout-closed", "ready-timeout", "spawn-failed", "start-limit"]);
+const FAILURE_CAUSES: ReadonlySet<ChildCause> = new Set(["crash", "liveness", "stdout-closed", "ready-timeout", "spawn-failed", "start-limit", "connect-failed"]);
 
 const DOWN: ReadonlySet<ChildStatus> = new Set(["idle", "stopped", "exited", "fatal"]);
 
@@ -58,7 +63,7 @@ export interface SupervisorDeps {
  * persisted in daemon-state.json and recorded as a `child.state_changed` event.
  */
 export class ChildSupervisor {
-  private proc: AppServerProcess | null = null;
+  private proc: AppServerLink | null = null;
   private liveness: LivenessProbe | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
@@ -66,7 +71,7 @@ export class ChildSupervisor {
   private closed = false;
   private ops: Promise<unknown> = Promise.resolve();
   /** Processes we are ending on purpose, and why; their exit is not a crash to react to. */
-  private readonly ending = new WeakMap<AppServerProcess, ChildCause | "stop">();
+  private readonly ending = new WeakMap<AppServerLink, ChildCause | "stop">();
   private readonly limiter: StartLimiter;
   private readonly stateListeners = new Set<(state: ChildState) => void>();
   private readonly notificationListeners = new Set<(n: IncomingNotification) => void>();
@@ -162,6 +167,7 @@ export class ChildSupervisor {
   }
 
   signal(signal: NodeJS.Signals): ChildState {
+    if (this.proc instanceof ExternalLink) throw conflict("CODEXD_CHILD_EXTERNAL", "An external app-server is not a process of ours to signal", this.state.status);
     if (!this.proc) throw conflict("CODEXD_CHILD_NOT_RUNNING", "The child has no process to signal", this.state.status);
     this.proc.signal(signal);
     return this.state;
@@ -212,13 +218,24 @@ export class ChildSupervisor {
       });
       return;
     }
-    let proc: AppServerProcess;
+    let proc: AppServerLink;
     try {
-      proc = await AppServerProcess.spawn(
-        { command: config.server.childCommand, args: config.server.childArgs, cwd: config.server.childCwd, env: this.deps.env ?? process.env },
-        { maxLineBytes: 16 * 1024 * 1024, onStderr: (text) => void store.appendChildOutput("stderr", text) },
-      );
+      proc =
+        config.server.childStrategy === "external"
+          ? await ExternalLink.connect(config.server.endpoint ?? "", config.child.readyTimeoutMs)
+          : await AppServerProcess.spawn(
+              { command: config.server.childCommand, args: config.server.childArgs, cwd: config.server.childCwd, env: this.deps.env ?? process.env },
+              { maxLineBytes: 16 * 1024 * 1024, onStderr: (text) => void store.appendChildOutput("stderr", text) },
+            );
     } catch (error) {
+      if (error instanceof ConnectError) {
+        // The external server may be restarting: treat it like a crash and retry with backoff.
+        await this.transition("exited", "connect-failed", { ...patch, lastError: error.message, pid: null, pgid: null });
+        if (this.deps.config.child.restartPolicy !== "no" && !this.closed && (this.state.desired ?? "running") === "running") {
+          await this.scheduleRestart("connect-failed");
+        }
+        return;
+      }
       if (!(error instanceof SpawnError)) throw error;
       await this.transition("fatal", "spawn-failed", { ...patch, fatalReason: "spawn-failed", lastError: error.message, pid: null, pgid: null, nextRestartAt: null });
       return;
@@ -243,12 +260,12 @@ export class ChildSupervisor {
         fatalReason: null,
         protocol: null,
       },
-      { pid: proc.pid },
+      { pid: proc.pid, strategy: config.server.childStrategy },
     );
     void this.awaitReady(proc);
   }
 
-  private wire(proc: AppServerProcess): void {
+  private wire(proc: AppServerLink): void {
     const conn = proc.connection;
     void proc.exited.then((exit) => this.serial(() => this.onExit(proc, exit.code, exit.signal)));
     conn.onProtocolError((info: ProtocolErrorInfo) => {
@@ -270,7 +287,7 @@ export class ChildSupervisor {
     });
   }
 
-  private async awaitReady(proc: AppServerProcess): Promise<void> {
+  private async awaitReady(proc: AppServerLink): Promise<void> {
     const { config, clientInfo } = this.deps;
     try {
       const protocol = await handshake(proc.connection, clientInfo, config.child.readyTimeoutMs);
@@ -285,7 +302,7 @@ export class ChildSupervisor {
     }
   }
 
-  private startLiveness(proc: AppServerProcess): void {
+  private startLiveness(proc: AppServerLink): void {
     const c = this.deps.config.child;
     this.liveness?.stop();
     this.liveness = new LivenessProbe(proc.connection, {
@@ -302,7 +319,7 @@ export class ChildSupervisor {
   }
 
   /** The process is alive but useless: end it; its exit is then handled as a failure. */
-  private async fail(proc: AppServerProcess, cause: ChildCause, reason: string): Promise<void> {
+  private async fail(proc: AppServerLink, cause: ChildCause, reason: string): Promise<void> {
     if (this.proc !== proc || this.ending.has(proc)) return;
     this.ending.set(proc, cause);
     this.deps.logger.warn({ cause, reason, pid: proc.pid }, "child failed");
@@ -311,7 +328,7 @@ export class ChildSupervisor {
     void proc.stop(this.stopTimeouts(), true);
   }
 
-  private async onExit(proc: AppServerProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private async onExit(proc: AppServerLink, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.proc !== proc) return; // already handled (operator stop, or a duplicate report)
     const failedAs = this.ending.get(proc);
     if (failedAs === "stop") return;
