@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
 import {
   ChildLogs,
   ChildLogsQuery,
@@ -13,6 +14,9 @@ import {
 } from "../schemas/child.js";
 import { problems, ref } from "../schemas/common.js";
 import type { Daemon } from "../src/daemon.js";
+import { ProblemError } from "../src/errors.js";
+import { serveLogStream } from "../src/events/log-stream.js";
+import { SseWriter } from "../src/events/sse-writer.js";
 
 export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   const child = daemon.child;
@@ -109,12 +113,23 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         summary: "The last lines of the child's stderr (or of what it printed on stdout that was not protocol)",
         tags,
         querystring: ChildLogsQuery,
-        response: { 200: ref(ChildLogs), ...problems(400, 500) },
+        response: {
+          200: {
+            description: "The tail as JSON, or with follow=true a stream of `event: stderr|stdout` lines",
+            content: { "application/json": { schema: ref(ChildLogs) }, "text/event-stream": { schema: Type.String() } },
+          },
+          ...problems(400, 500, 503),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const stream = request.query.stream ?? "stderr";
-      return { stream, lines: await daemon.store.tailChildOutput(stream, request.query.tail ?? 200) };
+      const tail = request.query.tail ?? 200;
+      if (!request.query.follow) return { stream, lines: await daemon.store.tailChildOutput(stream, tail) };
+      if (daemon.streams.closing) throw new ProblemError(503, "CODEXD_SHUTTING_DOWN", "Shutting down", "The daemon is shutting down");
+      reply.hijack();
+      await serveLogStream(child, daemon.store, daemon.streams, new SseWriter(reply.raw), stream, tail, daemon.config.streams);
+      return reply;
     },
   );
 };

@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
 import { problems, ref } from "../schemas/common.js";
-import { EventPage, EventQuery } from "../schemas/events.js";
+import { EventPage, EventQuery, EventStreamHeaders, EventStreamQuery } from "../schemas/events.js";
 import type { Daemon } from "../src/daemon.js";
+import { ProblemError } from "../src/errors.js";
+import { serveEventStream } from "../src/events/event-stream.js";
+import { SseWriter } from "../src/events/sse-writer.js";
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   app.get(
@@ -11,7 +15,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         operationId: "listEvents",
         summary: "Recorded events after a seq cursor, oldest first",
         description:
-          "Pages past the in-memory cache are read from the event log on disk. `type` selects an exact type or a dotted prefix; `level` is a minimum level.",
+          "Pages past the in-memory cache are read from the event log on disk. `type` selects an exact type or a dotted prefix; `level` is a minimum level. `nextAfter` is null when the page was not full.",
         tags: ["events"],
         querystring: EventQuery,
         response: { 200: ref(EventPage), ...problems(400, 500) },
@@ -22,6 +26,38 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       const page = await daemon.store.queryEvents({ ...request.query, limit });
       const last = page.events.at(-1);
       return { ...page, nextAfter: page.events.length === limit && last ? last.seq : null };
+    },
+  );
+
+  app.get(
+    "/v1/events/stream",
+    {
+      schema: {
+        operationId: "streamEvents",
+        summary: "Live events as Server-Sent Events, resumable",
+        description:
+          "Each event: `id:` = seq, `event:` = type, `data:` = the event JSON. Resume with `Last-Event-ID` or `after`; replay and live tail never lose or repeat an event. Heartbeat comments keep idle connections open. A reader that falls behind gets a final `overflow` event carrying `lastSeq` to resume from; shutdown sends a final `shutdown` event. A cursor older than the oldest retained event is 410 with `oldestSeq`.",
+        tags: ["events"],
+        querystring: EventStreamQuery,
+        headers: EventStreamHeaders,
+        response: {
+          200: { description: "An event stream", content: { "text/event-stream": { schema: Type.String() } } },
+          ...problems(400, 410, 500, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { after: queryAfter, ...filter } = request.query;
+      const header = request.headers["last-event-id"];
+      const { store, streams, config } = daemon;
+      const after = header !== undefined ? Number(header) : (queryAfter ?? store.lastSeq);
+      if (streams.closing) throw new ProblemError(503, "CODEXD_SHUTTING_DOWN", "Shutting down", "The daemon is shutting down");
+      const oldest = store.oldestEventSeq;
+      if (oldest !== null && after < oldest - 1) {
+        throw new ProblemError(410, "CODEXD_CURSOR_EXPIRED", "Cursor expired", `Events after ${after} are no longer retained; the oldest is ${oldest}`, { oldestSeq: oldest });
+      }
+      reply.hijack();
+      await serveEventStream(store, streams, new SseWriter(reply.raw), after, filter, config.streams);
     },
   );
 };

@@ -104,7 +104,10 @@ export const ChildWaitResult = Type.Object(
 export const ChildLogsQuery = Type.Object(
   {
     stream: Type.Optional(Type.Union([Type.Literal("stderr"), Type.Literal("stdout")], { default: "stderr" })),
-    tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 200 })),
+    tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 200 })),
+    follow: Type.Optional(
+      Type.Boolean({ default: false, description: "Stream as Server-Sent Events: the tail, then live lines (stdout: every raw line)" }),
+    ),
   },
   { additionalProperties: false },
 );

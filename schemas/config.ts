@@ -50,6 +50,10 @@ export const ResolvedConfig = Type.Object(
       maxBytes: Type.Integer({ minimum: 1024 }),
       keepFiles: Type.Integer({ minimum: 0, maximum: 100 }),
     }),
+    streams: Type.Object({
+      heartbeatMs: Type.Integer({ minimum: 100, description: "Interval of SSE heartbeat comments" }),
+      queueCapacity: Type.Integer({ minimum: 10, description: "Events a slow subscriber may fall behind before it is ended" }),
+    }),
     runs: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Finished runs kept in run-registry.json" }),
     }),

@@ -44,3 +44,20 @@ export const EventPage = Type.Object(
   { $id: "EventPage" },
 );
 export type EventPage = Static<typeof EventPage>;
+
+export const EventStreamQuery = Type.Object(
+  {
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, description: "Replay events with seq greater than this first; without it (and without Last-Event-ID) the stream starts at the live tail" }),
+    ),
+    type: EventQuery.properties.type,
+    level: EventQuery.properties.level,
+    sessionId: EventQuery.properties.sessionId,
+    runId: EventQuery.properties.runId,
+  },
+  { additionalProperties: false },
+);
+
+export const EventStreamHeaders = Type.Object({
+  "last-event-id": Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$", description: "Resume after this seq (wins over `after`)" })),
+});

@@ -35,6 +35,8 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of sharedSchemas) app.addSchema(schema);
+  // Streams are not idle connections: end them (with a final event) before the server waits on them.
+  app.addHook("preClose", async () => daemon.streams.closeAll());
   installProblemHandlers(app);
   await registerOpenApi(app);
 

@@ -42,6 +42,8 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "childLogs.maxBytes", env: "CODEXD_CHILD_LOG_MAX_BYTES", kind: "integer" },
   { path: "childLogs.keepFiles", env: "CODEXD_CHILD_LOG_KEEP_FILES", kind: "integer" },
   { path: "runs.retention", env: "CODEXD_RUN_RETENTION", kind: "integer" },
+  { path: "streams.heartbeatMs", env: "CODEXD_SSE_HEARTBEAT_MS", kind: "integer" },
+  { path: "streams.queueCapacity", env: "CODEXD_SSE_QUEUE_CAPACITY", kind: "integer" },
   { path: "child.restartPolicy", env: "CODEXD_RESTART_POLICY", kind: "string" },
   { path: "child.readyTimeoutMs", env: "CODEXD_CHILD_READY_TIMEOUT_MS", kind: "integer" },
   { path: "child.stopEofTimeoutMs", env: "CODEXD_CHILD_STOP_EOF_TIMEOUT_MS", kind: "integer" },
@@ -89,6 +91,7 @@ function defaults(cwd: string): Tree {
     eventLog: { maxBytes: 64 * 1024 * 1024, keepFiles: 4 },
     childLogs: { maxBytes: 8 * 1024 * 1024, keepFiles: 3 },
     runs: { retention: 1000 },
+    streams: { heartbeatMs: 15_000, queueCapacity: 10_000 },
     child: {
       restartPolicy: "on-failure",
       readyTimeoutMs: 20_000,

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { ResolvedConfig } from "../schemas/config.js";
 import { ChildSupervisor } from "./child/supervisor.js";
 import { recordNotifications } from "./codex/notification-recorder.js";
+import { StreamHub } from "./events/stream-hub.js";
 import { StateStore } from "./state/store.js";
 
 export interface DaemonOptions {
@@ -22,6 +23,8 @@ export interface Readiness {
 export class Daemon {
   readonly store: StateStore;
   readonly child: ChildSupervisor;
+  /** Open SSE streams, ended with a final event at shutdown. */
+  readonly streams = new StreamHub();
   private startedAtMs: number | null = null;
   private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
@@ -65,6 +68,7 @@ export class Daemon {
   async stop(reason: string): Promise<void> {
     if (this.state !== "running") return;
     this.state = "stopping";
+    await this.streams.closeAll();
     await this.child.shutdown();
     await this.store.recordEvent({ level: "info", type: "daemon.stopped", message: `codexd stopping: ${reason}`, detail: { reason } });
     await this.store.markDaemonStopped();

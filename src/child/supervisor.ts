@@ -42,6 +42,12 @@ export function conditionHolds(condition: WaitCondition, status: ChildStatus): b
   return status === condition;
 }
 
+export interface ChildOutput {
+  stream: "stderr" | "stdout";
+  /** stderr: a chunk as read; stdout: one raw line, protocol or not. */
+  text: string;
+}
+
 export interface VerbResult {
   changed: boolean;
   state: ChildState;
@@ -77,6 +83,7 @@ export class ChildSupervisor {
   private readonly notificationListeners = new Set<(n: IncomingNotification) => void>();
   private readonly requestListeners = new Set<(r: IncomingServerRequest, c: JsonRpcConnection) => void>();
   private readonly protocolErrors: ProtocolErrorThrottle;
+  private readonly outputListeners = new Set<(output: ChildOutput) => void>();
 
   constructor(private readonly deps: SupervisorDeps) {
     const c = deps.config.child;
@@ -104,6 +111,11 @@ export class ChildSupervisor {
   onNotification(listener: (n: IncomingNotification) => void): () => void {
     this.notificationListeners.add(listener);
     return () => this.notificationListeners.delete(listener);
+  }
+  /** The child's output as it arrives: stderr chunks and stdout lines (see ChildOutput). */
+  onOutput(listener: (output: ChildOutput) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
   }
   onServerRequest(listener: (r: IncomingServerRequest, c: JsonRpcConnection) => void): () => void {
     this.requestListeners.add(listener);
@@ -225,7 +237,13 @@ export class ChildSupervisor {
           ? await ExternalLink.connect(config.server.endpoint ?? "", config.child.readyTimeoutMs)
           : await AppServerProcess.spawn(
               { command: config.server.childCommand, args: config.server.childArgs, cwd: config.server.childCwd, env: this.deps.env ?? process.env },
-              { maxLineBytes: 16 * 1024 * 1024, onStderr: (text) => void store.appendChildOutput("stderr", text) },
+              {
+                maxLineBytes: 16 * 1024 * 1024,
+                onStderr: (text) => {
+                  void store.appendChildOutput("stderr", text);
+                  this.outputListeners.forEach((l) => l({ stream: "stderr", text }));
+                },
+              },
             );
     } catch (error) {
       if (error instanceof ConnectError) {
@@ -271,6 +289,10 @@ export class ChildSupervisor {
     conn.onProtocolError((info: ProtocolErrorInfo) => {
       this.protocolErrors.record(info);
       void this.deps.store.appendChildOutput("stdout", `${info.sample}\n`);
+    });
+    // Raw stdout lines are only split out while someone follows them.
+    conn.onRawLine((line) => {
+      if (this.outputListeners.size > 0) this.outputListeners.forEach((l) => l({ stream: "stdout", text: line }));
     });
     conn.onNotification((n) => this.notificationListeners.forEach((l) => l(n)));
     conn.onServerRequest((request) => {

@@ -100,6 +100,7 @@ export class JsonRpcConnection {
   private readonly serverRequestListeners = new Set<Listener<IncomingServerRequest>>();
   private readonly protocolErrorListeners = new Set<Listener<ProtocolErrorInfo>>();
   private readonly closeListeners = new Set<Listener<string>>();
+  private readonly rawLineListeners = new Set<Listener<string>>();
   private queue: QueuedWrite[] = [];
   private awaitingDrain = false;
   private nextId = 1;
@@ -206,6 +207,12 @@ export class JsonRpcConnection {
   }
 
   /** Fires once with the close reason; registering after close still gets called (async). */
+  /** Every line read, before it is parsed: for a raw view of the child's stdout. */
+  onRawLine(fn: Listener<string>): () => void {
+    this.rawLineListeners.add(fn);
+    return () => this.rawLineListeners.delete(fn);
+  }
+
   onClose(fn: Listener<string>): () => void {
     const reason = this.reason;
     if (reason === undefined) return subscribe(this.closeListeners, fn);
@@ -245,6 +252,7 @@ export class JsonRpcConnection {
     // A listener may close() us while the rest of the current chunk is still being split.
     if (this.reason !== undefined) return;
     this.counters.linesIn++;
+    if (this.rawLineListeners.size > 0) this.emit(this.rawLineListeners, text, bytes, text);
     let msg: unknown;
     try {
       msg = JSON.parse(text);

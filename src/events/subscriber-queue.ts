@@ -1,0 +1,56 @@
+/**
+ * A bounded FIFO between a fast producer and one slow consumer. The producer never blocks or
+ * waits: when the queue is full the subscriber is marked overflowed and stops accepting, so
+ * memory per subscriber is bounded and the writer and other subscribers are unaffected.
+ */
+export class SubscriberQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private waiter: (() => void) | null = null;
+  overflowed = false;
+  closed = false;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    if (this.closed || this.overflowed) return;
+    if (this.size >= this.capacity) {
+      this.overflowed = true;
+    } else {
+      this.items.push(item);
+    }
+    this.wake();
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    // Compact now and then so the array does not grow with history.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Resolves when an item arrives, the queue overflows or closes. */
+  wait(): Promise<void> {
+    if (this.size > 0 || this.overflowed || this.closed) return Promise.resolve();
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+}
