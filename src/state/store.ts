@@ -146,7 +146,9 @@ export class StateStore {
     this.daemon = deepFreeze(this.normalizeDaemon(daemon, nowIso));
     for (const s of sessions?.sessions ?? []) this.sessions.set(s.sessionId, deepFreeze(s));
     this.sessionsUpdatedAt = sessions?.updatedAt ?? null;
-    for (const r of runs?.runs ?? []) if (!this.archive.has(r.runId)) this.runs.set(r.runId, deepFreeze(r));
+    // A run in both places was updated after it was archived (or the registry write after the
+    // archive append did not happen): the registry copy is the newer one; it is archived again.
+    for (const r of runs?.runs ?? []) this.runs.set(r.runId, deepFreeze(r));
     this.runsUpdatedAt = runs?.updatedAt ?? null;
 
     const tail = await this.eventLog.readTail(this.config.eventCacheSize);
@@ -357,7 +359,7 @@ export class StateStore {
     const recentDue = this.closing || Date.now() - this.lastRecentWrite >= this.recentInterval;
     const docs = [...this.dirty].filter((d) => d !== "recent" || recentDue);
     for (const d of docs) this.dirty.delete(d);
-    if (docs.includes("daemon") || docs.includes("runs")) {
+    if (docs.includes("daemon")) {
       this.daemon = deepFreeze({ ...this.daemon, lastEventSeq: this.nextSeq - 1 });
     }
     const toArchive = docs.includes("runs") ? this.archivableRuns() : [];
@@ -371,6 +373,8 @@ export class StateStore {
       try {
         await this.eventLog.append(lines);
       } catch (error) {
+        // Retried with the next flush. Its callers are told it failed, which means "not
+        // acknowledged", not "absent": like a timed-out write, it may still become durable.
         this.pendingLines.unshift(lines);
         this.pendingEvents.unshift(...events);
         failures.push(error);

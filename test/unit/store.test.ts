@@ -257,4 +257,17 @@ describe("run retention", () => {
     expect((await store.getRun("done-2"))?.runId).toBe("done-2");
     expect(store.archivedRunCount).toBe(7);
   });
+
+  it("keeps a late update to an archived run across a restart", async () => {
+    let store = await open({ CODEXD_RUN_RETENTION: "1" });
+    await store.upsertRun(run("a", "completed"));
+    await store.upsertRun(run("b", "completed"));
+    expect(store.archivedRunCount).toBe(1);
+    await store.upsertRun({ ...run("a", "completed"), metadata: { note: "late" } });
+    store = await reopen(store);
+    expect((await store.getRun("a"))?.metadata).toEqual({ note: "late" });
+    await store.upsertRun(run("c", "queued"));
+    store = await reopen(store);
+    expect((await store.getRun("a"))?.metadata).toEqual({ note: "late" });
+  });
 });
