@@ -6,11 +6,10 @@
  *
  * Prints human-readable lines, then one JSON summary line (the last line of output).
  */
-import { mkdtemp, open, readFile, rm, appendFile, writeFile } from "node:fs/promises";
-import { cpus, release, tmpdir, type as osType, arch, totalmem } from "node:os";
+import { readFile, appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadConfig, type ResolvedConfig } from "../src/config.js";
+import { configFor, fmt, log, machineInfo, median, rawAppendBatches, withTempDir } from "./common.js";
 import { StateStore, type EventInput } from "../src/state/store.js";
 import type { RunRecord } from "../schemas/runs.js";
 
@@ -32,23 +31,6 @@ const SEED_RUN_NEW = 40; // 120 upserts
 const REPS = 5;
 
 // ---- helpers ----
-
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const log = (line = "") => process.stdout.write(`${line}\n`);
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-async function withTempDir<T>(label: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), `codexd-bench-${label}-`));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function configFor(dir: string): ResolvedConfig {
-  return loadConfig({ cwd: dir, env: { CODEXD_STATE_DIR: dir }, flags: {} });
-}
 
 /** `workers` producers share one counter; each awaits its operation before taking the next. */
 async function runProducers(total: number, workers: number, op: (i: number) => Promise<unknown>): Promise<number> {
@@ -170,25 +152,6 @@ async function benchStoreEvents(dir: string, concurrency: number) {
   return { ms, flushes, batches, lines: timed.map((l) => `${l}\n`) };
 }
 
-/** Baseline A: the same lines, the same batch boundaries, one write + one fdatasync per batch. */
-async function benchRawAppend(dir: string, lines: readonly string[], batches: readonly number[]): Promise<number> {
-  const handle = await open(join(dir, "raw-events.jsonl"), "a", 0o600);
-  try {
-    const t0 = performance.now();
-    let at = 0;
-    for (const n of batches) {
-      const data = Buffer.from(lines.slice(at, at + n).join(""), "utf8");
-      at += n;
-      let written = 0;
-      while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
-      await handle.datasync();
-    }
-    return performance.now() - t0;
-  } finally {
-    await handle.close();
-  }
-}
-
 interface SeedEvent {
   seq: number;
   createdAt: string;
@@ -267,7 +230,7 @@ async function benchEvents(concurrency: number): Promise<EventResult> {
   const reps: EventRep[] = [];
   for (let rep = 0; rep < REPS; rep++) {
     const store = await withTempDir("events", (dir) => benchStoreEvents(dir, concurrency));
-    const rawMs = await withTempDir("raw", (dir) => benchRawAppend(dir, store.lines, store.batches));
+    const rawMs = await withTempDir("raw", (dir) => rawAppendBatches(join(dir, "raw-events.jsonl"), store.lines, store.batches));
     reps.push({
       storeRate: rate(EVENT_TOTAL, store.ms),
       rawRate: rate(EVENT_TOTAL, rawMs),
@@ -408,15 +371,7 @@ async function benchSeedRuns(total: number) {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const cpuList = cpus();
-  const machine = {
-    os: `${osType()} ${release()} ${arch()}`,
-    cpus: cpuList.length,
-    cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-    memGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    tmpdir: tmpdir(),
-  };
+  const machine = machineInfo();
   const date = new Date().toISOString();
   log(`# codexd store benchmark — ${date}`);
   log(`machine: ${machine.os}, ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}, temp dirs under ${machine.tmpdir}`);

@@ -141,8 +141,9 @@ export class ChildSupervisor {
       }
       if (status === "stopping") throw conflict("CODEXD_CHILD_STOPPING", "The child is stopping; start it after it stopped", status);
       this.clearBackoff();
+      // An explicit start begins a fresh crash-loop window (and clears a tripped breaker).
       this.attempt = 0;
-      if (status === "fatal") this.limiter.reset();
+      this.limiter.reset();
       await this.launch("operator", { desired: "running" });
       return { changed: true, state: this.state };
     });
@@ -172,7 +173,7 @@ export class ChildSupervisor {
       this.clearBackoff();
       if (this.proc) await this.endProcess("operator", {});
       this.attempt = 0;
-      if (this.state.status === "fatal") this.limiter.reset();
+      this.limiter.reset();
       await this.launch("operator", { desired: "running" });
       return { changed: true, state: this.state };
     });
