@@ -34,10 +34,10 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       schema: {
         operationId: "startChild",
         summary: "Start the child (idempotent); optionally wait until ready or failed",
-        description: "Sets the desired state to running. Clears a start-limit breaker. 409 while the child is stopping.",
+        description: "Sets the desired state to running and clears a start-limit breaker. Verbs apply in arrival order: a start sent during a stop runs after it.",
         tags,
         querystring: ChildStartQuery,
-        response: { 200: ref(ChildStartResult), ...problems(400, 409, 500) },
+        response: { 200: ref(ChildStartResult), ...problems(400, 500) },
       },
     },
     async (request) => {
@@ -71,7 +71,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         operationId: "restartChild",
         summary: "Stop the child if it runs, then start it",
         tags,
-        response: { 200: ref(ChildVerbResult), ...problems(409, 500) },
+        response: { 200: ref(ChildVerbResult), ...problems(500) },
       },
     },
     async () => child.restart(),

@@ -125,9 +125,14 @@ export class ChildSupervisor {
   /** At daemon start: kill what a previous daemon left running, then reach the desired state. */
   recover(): Promise<void> {
     return this.serial(async () => {
+      const previous = this.state.status;
       await this.killOrphans();
+      if (previous === "starting" || previous === "running" || previous === "stopping" || previous === "backoff") {
+        // The previous daemon died with its child up: say so, instead of carrying a stale status.
+        await this.transition("exited", "daemon", { pid: null, pgid: null, lastError: "the previous daemon ended without stopping the child" });
+      }
       const desired = this.state.desired ?? "running";
-      if (desired === "running") await this.launch("daemon");
+      if (desired === "running") await this.launch("daemon", { desired, restartCount: this.state.restartCount ?? 0 });
       else if (this.state.status !== "stopped") await this.transition("stopped", "daemon", { pid: null, pgid: null });
     });
   }
@@ -139,7 +144,6 @@ export class ChildSupervisor {
         await this.persistDesired("running");
         return { changed: false, state: this.state };
       }
-      if (status === "stopping") throw conflict("CODEXD_CHILD_STOPPING", "The child is stopping; start it after it stopped", status);
       this.clearBackoff();
       // An explicit start begins a fresh crash-loop window (and clears a tripped breaker).
       this.attempt = 0;
@@ -169,7 +173,6 @@ export class ChildSupervisor {
 
   restart(): Promise<VerbResult> {
     return this.serial(async () => {
-      if (this.state.status === "stopping") throw conflict("CODEXD_CHILD_STOPPING", "The child is stopping", "stopping");
       this.clearBackoff();
       if (this.proc) await this.endProcess("operator", {});
       this.attempt = 0;
@@ -213,6 +216,7 @@ export class ChildSupervisor {
     });
   }
 
+  /** Verbs and reactions run one at a time, in arrival order: a start after a stop waits for it. */
   private serial<T>(op: () => Promise<T>): Promise<T> {
     const next = this.ops.then(op);
     this.ops = next.catch(() => {});
