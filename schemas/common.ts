@@ -52,7 +52,9 @@ const PROBLEM_TEXT: Record<number, string> = {
   422: "Well-formed but not acceptable",
   429: "Too many requests",
   500: "Internal error",
-  503: "Not ready",
+  502: "The app-server refused the request or answered unexpectedly",
+  503: "Not ready (the app-server child is not running, or the daemon is shutting down)",
+  504: "The app-server did not answer in time",
 };
 
 /** Response map entries, as application/problem+json, for the problem statuses a route can answer. */

@@ -22,6 +22,7 @@ export const ResolvedConfig = Type.Object(
       sessionRegistryPath: Type.String(),
       runRegistryPath: Type.String(),
       runArchivePath: Type.String(),
+      turnRegistryPath: Type.String(),
       recentEventsPath: Type.String(),
       structuredEventLogPath: Type.String(),
       stdoutLogPath: Type.String(),
@@ -56,6 +57,14 @@ export const ResolvedConfig = Type.Object(
     }),
     runs: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Finished runs kept in run-registry.json" }),
+    }),
+    turns: Type.Object({
+      retention: Type.Integer({ minimum: 0, description: "Finished turns kept in turn-registry.json (all stay in the event log)" }),
+      silenceTimeoutMs: Type.Integer({ minimum: 0, description: "A turn without any notification this long is checked and interrupted; 0 disables" }),
+    }),
+    approvals: Type.Object({
+      policy: Type.Union([Type.Literal("manual"), Type.Literal("accept"), Type.Literal("decline")]),
+      timeoutMs: Type.Integer({ minimum: 1, description: "A manual approval not decided within this is declined" }),
     }),
     child: Type.Object({
       restartPolicy: Type.Union([Type.Literal("no"), Type.Literal("on-failure"), Type.Literal("always")]),

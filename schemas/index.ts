@@ -5,7 +5,9 @@ import { ResolvedConfig } from "./config.js";
 import { DaemonIdentity, DaemonState } from "./daemon.js";
 import { CodexdEvent, EventPage } from "./events.js";
 import { RunRecord } from "./runs.js";
-import { SessionRecord } from "./sessions.js";
+import { ApprovalPage, ApprovalRecord } from "./approvals.js";
+import { InterruptResult, SessionPage, SessionRecord, TurnAccepted, TurnPage } from "./sessions.js";
+import { TurnRecord } from "./turns.js";
 import { Liveness, Readiness, StatusResponse } from "./status.js";
 
 /** Every schema with an $id, registered once on the app and emitted as an OpenAPI component. */
@@ -23,6 +25,13 @@ export const sharedSchemas: readonly TSchema[] = [
   CodexdEvent,
   EventPage,
   SessionRecord,
+  SessionPage,
+  TurnRecord,
+  TurnPage,
+  TurnAccepted,
+  InterruptResult,
+  ApprovalRecord,
+  ApprovalPage,
   RunRecord,
   StatusResponse,
   Liveness,

@@ -2,10 +2,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Logger } from "pino";
 import { sharedSchemas } from "../schemas/index.js";
+import { approvalRoutes } from "../routes/approvals.js";
 import { childRoutes } from "../routes/child.js";
 import { docsRoutes } from "../routes/docs.js";
 import { eventRoutes } from "../routes/events.js";
 import { healthRoutes } from "../routes/health.js";
+import { sessionRoutes } from "../routes/sessions.js";
 import { statusRoutes } from "../routes/status.js";
 import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
@@ -44,6 +46,8 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   await app.register(statusRoutes, { daemon });
   await app.register(eventRoutes, { daemon });
   await app.register(childRoutes, { daemon });
+  await app.register(sessionRoutes, { daemon });
+  await app.register(approvalRoutes, { daemon });
   await app.register(docsRoutes);
   return app;
 }

@@ -42,6 +42,10 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "childLogs.maxBytes", env: "CODEXD_CHILD_LOG_MAX_BYTES", kind: "integer" },
   { path: "childLogs.keepFiles", env: "CODEXD_CHILD_LOG_KEEP_FILES", kind: "integer" },
   { path: "runs.retention", env: "CODEXD_RUN_RETENTION", kind: "integer" },
+  { path: "turns.retention", env: "CODEXD_TURN_RETENTION", kind: "integer" },
+  { path: "turns.silenceTimeoutMs", env: "CODEXD_TURN_SILENCE_TIMEOUT_MS", kind: "integer" },
+  { path: "approvals.policy", env: "CODEXD_APPROVAL_POLICY", kind: "string" },
+  { path: "approvals.timeoutMs", env: "CODEXD_APPROVAL_TIMEOUT_MS", kind: "integer" },
   { path: "streams.heartbeatMs", env: "CODEXD_SSE_HEARTBEAT_MS", kind: "integer" },
   { path: "streams.queueCapacity", env: "CODEXD_SSE_QUEUE_CAPACITY", kind: "integer" },
   { path: "child.restartPolicy", env: "CODEXD_RESTART_POLICY", kind: "string" },
@@ -91,6 +95,8 @@ function defaults(cwd: string): Tree {
     eventLog: { maxBytes: 64 * 1024 * 1024, keepFiles: 4 },
     childLogs: { maxBytes: 8 * 1024 * 1024, keepFiles: 3 },
     runs: { retention: 1000 },
+    turns: { retention: 1000, silenceTimeoutMs: 600_000 },
+    approvals: { policy: "manual", timeoutMs: 600_000 },
     streams: { heartbeatMs: 15_000, queueCapacity: 10_000 },
     child: {
       restartPolicy: "on-failure",
@@ -183,6 +189,7 @@ function derivePaths(tree: Tree, cwd: string): void {
   under("sessionRegistryPath", stateDir, "session-registry.json");
   under("runRegistryPath", stateDir, "run-registry.json");
   under("runArchivePath", stateDir, "run-archive.jsonl");
+  under("turnRegistryPath", stateDir, "turn-registry.json");
   under("recentEventsPath", stateDir, "recent-events.json");
   under("structuredEventLogPath", stateDir, "events.jsonl");
   under("stdoutLogPath", logsDir, "child.stdout.log");

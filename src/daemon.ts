@@ -1,8 +1,11 @@
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "../schemas/config.js";
 import { ChildSupervisor } from "./child/supervisor.js";
-import { recordNotifications } from "./codex/notification-recorder.js";
 import { StreamHub } from "./events/stream-hub.js";
+import { ApprovalService } from "./sessions/approval-service.js";
+import { routeCodexTraffic } from "./sessions/codex-router.js";
+import { SessionService } from "./sessions/session-service.js";
+import { TurnService } from "./sessions/turn-service.js";
 import { StateStore } from "./state/store.js";
 
 export interface DaemonOptions {
@@ -23,6 +26,9 @@ export interface Readiness {
 export class Daemon {
   readonly store: StateStore;
   readonly child: ChildSupervisor;
+  readonly sessions: SessionService;
+  readonly turns: TurnService;
+  readonly approvals: ApprovalService;
   /** Open SSE streams, ended with a final event at shutdown. */
   readonly streams = new StreamHub();
   private startedAtMs: number | null = null;
@@ -41,7 +47,31 @@ export class Daemon {
       clientInfo: { name: "codexd", title: "codexd", version: config.version },
       ...(options.childEnv ? { env: options.childEnv } : {}),
     });
-    recordNotifications((l) => this.child.onNotification(l), this.store, logger);
+    const deps = { config, store: this.store, child: this.child, logger };
+    this.sessions = new SessionService({ ...deps, interruptActiveTurn: (s) => this.turns.interruptAndWait(s) });
+    this.approvals = new ApprovalService({ ...deps, sessions: this.sessions });
+    this.turns = new TurnService({ ...deps, sessions: this.sessions, waitingOnApproval: (t) => this.approvals.hasPendingForTurn(t) });
+    routeCodexTraffic(this.child, this.store, this.turns, this.approvals, logger);
+    this.followChildConnection();
+  }
+
+  /**
+   * A new connection to the app-server (first start or restart) needs every open session's
+   * thread resumed; losing it ends the turns in flight and the approvals they waited on.
+   */
+  private followChildConnection(): void {
+    let connected: unknown = null;
+    this.child.onStateChange((state) => {
+      const connection = this.child.connection;
+      if (state.status === "running" && connection && connection !== connected) {
+        connected = connection;
+        void this.sessions.resumeAll().catch((error: unknown) => this.logger.error({ err: error }, "cannot resume sessions"));
+      } else if (state.status !== "running" && connected) {
+        connected = null;
+        void this.turns.childDown(`the child is ${state.status}`).catch((error: unknown) => this.logger.error({ err: error }, "cannot end turns"));
+        this.approvals.expire(() => true, "child-exited");
+      }
+    });
   }
 
   get uptimeMs(): number {
@@ -51,6 +81,8 @@ export class Daemon {
   async start(): Promise<void> {
     this.state = "starting";
     await this.store.initialize();
+    this.sessions.load();
+    await this.turns.recoverAfterRestart();
     await this.store.markDaemonStarted();
     await this.store.recordEvent({
       level: "info",
@@ -61,6 +93,7 @@ export class Daemon {
     this.startedAtMs = Date.now();
     this.state = "running";
     await this.child.recover();
+    this.turns.startWatchdog();
     this.logger.info({ stateDir: this.config.paths.stateDir, bootId: this.store.bootId }, "daemon started");
   }
 
@@ -69,6 +102,7 @@ export class Daemon {
     if (this.state !== "running") return;
     this.state = "stopping";
     await this.streams.closeAll();
+    this.turns.stop();
     await this.child.shutdown();
     await this.store.recordEvent({ level: "info", type: "daemon.stopped", message: `codexd stopping: ${reason}`, detail: { reason } });
     await this.store.markDaemonStopped();

@@ -18,6 +18,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: "status", description: "Daemon status" },
         { name: "events", description: "The numbered event log" },
         { name: "child", description: "The supervised codex app-server process" },
+        { name: "sessions", description: "Codex threads and their turns" },
+        { name: "approvals", description: "The app-server's requests for approval" },
         { name: "docs", description: "This contract" },
       ],
     },

@@ -6,6 +6,7 @@ import type { CodexdEvent, EventQuery } from "../../schemas/events.js";
 import type { EventLevel } from "../../schemas/common.js";
 import { TERMINAL_RUN_STATUSES, type RunRecord } from "../../schemas/runs.js";
 import type { SessionRecord } from "../../schemas/sessions.js";
+import { TERMINAL_TURN_STATUSES, type TurnRecord } from "../../schemas/turns.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { ensureDir, writeFileAtomic } from "./durable-fs.js";
 import { EventLog } from "./event-log.js";
@@ -57,7 +58,12 @@ export interface StatusSnapshot {
   recentEvents: RecentEventCache;
 }
 
-type Doc = "identity" | "daemon" | "sessions" | "runs" | "recent";
+export interface TurnRegistry {
+  updatedAt: string | null;
+  turns: TurnRecord[];
+}
+
+type Doc = "identity" | "daemon" | "sessions" | "runs" | "turns" | "recent";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 /** A shallow shape check: enough to tell a damaged file from a good one. */
@@ -77,6 +83,8 @@ export class StateStore {
   private daemon!: DaemonState;
   private readonly sessions = new Map<string, SessionRecord>();
   private sessionsUpdatedAt: string | null = null;
+  private readonly turns = new Map<string, TurnRecord>();
+  private turnsUpdatedAt: string | null = null;
   private readonly runs = new Map<string, RunRecord>();
   private runsUpdatedAt: string | null = null;
   private readonly recent: RecentEvents;
@@ -138,6 +146,7 @@ export class StateStore {
     const sessions = await load(paths.sessionRegistryPath, hasArray<SessionRegistry>("sessions"));
     const runs = await load(paths.runRegistryPath, hasArray<RunRegistry>("runs"));
     const recent = await load(paths.recentEventsPath, hasArray<RecentEventCache>("events"));
+    const turns = await load(paths.turnRegistryPath, hasArray<TurnRegistry>("turns"));
 
     const log = await this.eventLog.open();
     const archive = await this.archive.open();
@@ -150,6 +159,8 @@ export class StateStore {
     // archive append did not happen): the registry copy is the newer one; it is archived again.
     for (const r of runs?.runs ?? []) this.runs.set(r.runId, deepFreeze(r));
     this.runsUpdatedAt = runs?.updatedAt ?? null;
+    for (const t of turns?.turns ?? []) this.turns.set(t.turnId, deepFreeze(t));
+    this.turnsUpdatedAt = turns?.updatedAt ?? null;
 
     const tail = await this.eventLog.readTail(this.config.eventCacheSize);
     const cached = tail.length > 0 ? tail : (recent?.events ?? []);
@@ -160,7 +171,7 @@ export class StateStore {
     this.durableSeq = this.nextSeq - 1;
     this.opened = true;
 
-    for (const doc of ["identity", "daemon", "sessions", "runs", "recent"] as const) this.dirty.add(doc);
+    for (const doc of ["identity", "daemon", "sessions", "runs", "turns", "recent"] as const) this.dirty.add(doc);
     for (const r of recoveries) {
       void this.recordEvent({
         level: "warn",
@@ -215,6 +226,22 @@ export class StateStore {
   listSessions(): SessionRecord[] {
     return [...this.sessions.values()];
   }
+  getTurn(turnId: string): TurnRecord | null {
+    return this.turns.get(turnId) ?? null;
+  }
+  /** Turns kept in the registry, oldest first; optionally of one session. */
+  listTurns(sessionId?: string): TurnRecord[] {
+    const all = [...this.turns.values()];
+    return sessionId === undefined ? all : all.filter((t) => t.sessionId === sessionId);
+  }
+  async upsertTurn(record: TurnRecord): Promise<TurnRecord> {
+    const frozen = deepFreeze({ ...record });
+    this.turns.set(record.turnId, frozen);
+    this.turnsUpdatedAt = this.now().toISOString();
+    await this.markDirty("turns");
+    return frozen;
+  }
+
   /** Runs in the registry (active and recently finished); archived ones through getRun. */
   listRuns(): RunRecord[] {
     return [...this.runs.values()];
@@ -363,6 +390,7 @@ export class StateStore {
       this.daemon = deepFreeze({ ...this.daemon, lastEventSeq: this.nextSeq - 1 });
     }
     const toArchive = docs.includes("runs") ? this.archivableRuns() : [];
+    if (docs.includes("turns")) this.pruneTurns();
     const payloads = docs.map((d) => [d, this.serialize(d, toArchive)] as const);
     if (docs.includes("recent")) this.lastRecentWrite = Date.now();
 
@@ -423,6 +451,19 @@ export class StateStore {
     return out;
   }
 
+  /** Finished turns beyond the retention count leave the registry; the event log keeps their story. */
+  private pruneTurns(): void {
+    let excess = -this.config.turns.retention;
+    for (const turn of this.turns.values()) if (TERMINAL_TURN_STATUSES.has(turn.status)) excess++;
+    for (const [id, turn] of this.turns) {
+      if (excess <= 0) break;
+      if (TERMINAL_TURN_STATUSES.has(turn.status)) {
+        this.turns.delete(id);
+        excess--;
+      }
+    }
+  }
+
   private serialize(doc: Doc, archived: readonly RunRecord[]): string {
     switch (doc) {
       case "identity":
@@ -436,6 +477,8 @@ export class StateStore {
         const runs = [...this.runs.values()].filter((r) => !leaving.has(r));
         return `${JSON.stringify({ updatedAt: this.runsUpdatedAt, runs })}\n`;
       }
+      case "turns":
+        return `${JSON.stringify({ updatedAt: this.turnsUpdatedAt, turns: [...this.turns.values()] })}\n`;
       case "recent":
         return `${JSON.stringify({ maxEntries: this.recent.capacity, updatedAt: this.recentUpdatedAt, events: this.recent.list() })}\n`;
     }
@@ -443,7 +486,7 @@ export class StateStore {
 
   private pathOf(doc: Doc): string {
     const p = this.config.paths;
-    return { identity: p.identityPath, daemon: p.daemonStatePath, sessions: p.sessionRegistryPath, runs: p.runRegistryPath, recent: p.recentEventsPath }[doc];
+    return { identity: p.identityPath, daemon: p.daemonStatePath, sessions: p.sessionRegistryPath, runs: p.runRegistryPath, turns: p.turnRegistryPath, recent: p.recentEventsPath }[doc];
   }
 
   private newIdentity(createdAt: string): DaemonIdentity {

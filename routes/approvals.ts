@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { ApprovalListQuery, ApprovalPage, ApprovalParams, ApprovalRecord, DecisionBody } from "../schemas/approvals.js";
+import { problems, ref } from "../schemas/common.js";
+import type { Decision } from "../src/codex/protocol.js";
+import type { Daemon } from "../src/daemon.js";
+
+export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
+  const { approvals } = daemon;
+  const tags = ["approvals"];
+
+  app.get(
+    "/v1/approvals",
+    {
+      schema: {
+        operationId: "listApprovals",
+        summary: "Approval requests from the app-server, newest first",
+        tags,
+        querystring: ApprovalListQuery,
+        response: { 200: ref(ApprovalPage), ...problems(400, 500) },
+      },
+    },
+    async (request) => approvals.list(request.query),
+  );
+
+  app.get(
+    "/v1/approvals/:id",
+    { schema: { operationId: "getApproval", summary: "One approval request", tags, params: ApprovalParams, response: { 200: ref(ApprovalRecord), ...problems(400, 404, 500) } } },
+    async (request) => approvals.get(request.params.id),
+  );
+
+  app.post(
+    "/v1/approvals/:id/decision",
+    {
+      schema: {
+        operationId: "decideApproval",
+        summary: "Answer a pending approval with one of its availableDecisions",
+        description: "409 CODEXD_APPROVAL_NOT_PENDING when already answered or expired; 422 CODEXD_DECISION_NOT_OFFERED for a decision not offered.",
+        tags,
+        params: ApprovalParams,
+        body: DecisionBody,
+        response: { 200: ref(ApprovalRecord), ...problems(400, 404, 409, 415, 422, 500) },
+      },
+    },
+    async (request) => approvals.decide(request.params.id, request.body.decision as Decision),
+  );
+};

@@ -1,0 +1,131 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { problems, ref } from "../schemas/common.js";
+import {
+  CreateSessionBody,
+  InterruptResult,
+  SessionListQuery,
+  SessionPage,
+  SessionParams,
+  SessionRecord,
+  StartTurnBody,
+  TurnAccepted,
+  TurnListQuery,
+  TurnPage,
+  TurnParams,
+} from "../schemas/sessions.js";
+import { TurnRecord } from "../schemas/turns.js";
+import type { Daemon } from "../src/daemon.js";
+
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
+  const { sessions, turns } = daemon;
+  const tags = ["sessions"];
+
+  app.post(
+    "/v1/sessions",
+    {
+      schema: {
+        operationId: "createSession",
+        summary: "Create a session: a new Codex thread (thread/start)",
+        tags,
+        body: CreateSessionBody,
+        response: { 201: ref(SessionRecord), ...problems(400, 415, 500, 502, 503, 504) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await sessions.create(request.body)),
+  );
+
+  app.get(
+    "/v1/sessions",
+    {
+      schema: {
+        operationId: "listSessions",
+        summary: "Sessions, newest first",
+        tags,
+        querystring: SessionListQuery,
+        response: { 200: ref(SessionPage), ...problems(400, 500) },
+      },
+    },
+    async (request) => sessions.list(request.query),
+  );
+
+  app.get(
+    "/v1/sessions/:id",
+    { schema: { operationId: "getSession", summary: "One session", tags, params: SessionParams, response: { 200: ref(SessionRecord), ...problems(400, 404, 500) } } },
+    async (request) => sessions.get(request.params.id),
+  );
+
+  app.delete(
+    "/v1/sessions/:id",
+    {
+      schema: {
+        operationId: "closeSession",
+        summary: "Close a session; an active turn is interrupted first",
+        description: "Idempotent: closing a closed session answers the session unchanged.",
+        tags,
+        params: SessionParams,
+        response: { 200: ref(SessionRecord), ...problems(400, 404, 500) },
+      },
+    },
+    async (request) => (await sessions.close(request.params.id)).session,
+  );
+
+  app.post(
+    "/v1/sessions/:id/turns",
+    {
+      schema: {
+        operationId: "startTurn",
+        summary: "Start a turn (turn/start), or steer the active one with steer: true",
+        description: "Answers 202 with the turn id; follow it with GET .../turns/{turnId} or the event stream. 409 CODEXD_TURN_ACTIVE while a turn runs (unless steer).",
+        tags,
+        params: SessionParams,
+        body: StartTurnBody,
+        response: { 202: ref(TurnAccepted), ...problems(400, 404, 409, 415, 500, 502, 503, 504) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await turns.start(request.params.id, request.body)),
+  );
+
+  app.get(
+    "/v1/sessions/:id/turns",
+    {
+      schema: {
+        operationId: "listTurns",
+        summary: "A session's turns, oldest first",
+        tags,
+        params: SessionParams,
+        querystring: TurnListQuery,
+        response: { 200: ref(TurnPage), ...problems(400, 404, 500) },
+      },
+    },
+    async (request) => turns.list(request.params.id, request.query),
+  );
+
+  app.get(
+    "/v1/sessions/:id/turns/:turnId",
+    {
+      schema: {
+        operationId: "getTurn",
+        summary: "One turn: status, items, final agent message, usage, error",
+        tags,
+        params: TurnParams,
+        response: { 200: ref(TurnRecord), ...problems(400, 404, 500) },
+      },
+    },
+    async (request) => turns.get(request.params.id, request.params.turnId),
+  );
+
+  app.post(
+    "/v1/sessions/:id/interrupt",
+    {
+      schema: {
+        operationId: "interruptTurn",
+        summary: "Interrupt the session's active turn (turn/interrupt)",
+        description: "The turn then ends `interrupted`. 409 CODEXD_NO_ACTIVE_TURN when none runs.",
+        tags,
+        params: SessionParams,
+        response: { 202: ref(InterruptResult), ...problems(400, 404, 409, 500, 502, 503, 504) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await turns.interrupt(request.params.id)),
+  );
+};

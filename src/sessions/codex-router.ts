@@ -1,0 +1,27 @@
+import type { Logger } from "pino";
+import type { ChildSupervisor } from "../child/supervisor.js";
+import { ServerRequestResolved, parseAs } from "../codex/protocol.js";
+import type { StateStore } from "../state/store.js";
+import type { ApprovalService } from "./approval-service.js";
+import type { TurnService } from "./turn-service.js";
+
+/**
+ * What the app-server sends, to where it belongs: every notification is first recorded as a
+ * `codex.notification` event with its session and turn (the event log is the full transcript),
+ * then applied to its turn; server requests go to the approvals.
+ */
+export function routeCodexTraffic(child: ChildSupervisor, store: StateStore, turns: TurnService, approvals: ApprovalService, logger: Logger): void {
+  child.onNotification((n) => {
+    const ids = turns.idsOf(n);
+    store
+      .recordEvent({ level: "debug", type: "codex.notification", message: n.method, detail: { method: n.method, params: n.params ?? null }, ...ids })
+      .catch((error: unknown) => logger.error({ err: error, method: n.method }, "cannot record notification"));
+    if (n.method === "serverRequest/resolved") {
+      const p = parseAs(ServerRequestResolved, n.params);
+      if (p) approvals.expireRequest(p.threadId, p.requestId);
+    }
+    turns.handle(n);
+  });
+  child.onServerRequest((request, connection) => approvals.handle(request, connection));
+  turns.onTurnEnded((turn) => approvals.expire((a) => a.turnId === turn.turnId, "turn-ended"));
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { ResolvedConfig } from "../../schemas/config.js";
+import type { CreateSessionBody, SessionRecord, SessionStatus } from "../../schemas/sessions.js";
+import type { ChildSupervisor } from "../child/supervisor.js";
+import { callCodex } from "../codex/codex-call.js";
+import { ThreadStartResult } from "../codex/protocol.js";
+import { ProblemError, notFound } from "../errors.js";
+import { paginate } from "../paginate.js";
+import type { StateStore } from "../state/store.js";
+
+export interface SessionDeps {
+  config: ResolvedConfig;
+  store: StateStore;
+  child: ChildSupervisor;
+  logger: Logger;
+  /** Interrupt the session's active turn and wait for it to end (provided by the turn service). */
+  interruptActiveTurn: (session: SessionRecord) => Promise<void>;
+}
+
+const now = () => new Date().toISOString();
+
+/** Sessions: one Codex thread each, created, listed, closed, and resumed after a child restart. */
+export class SessionService {
+  private readonly byThread = new Map<string, string>();
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  /** Index the sessions loaded from disk. */
+  load(): void {
+    for (const s of this.deps.store.listSessions()) if (s.threadId) this.byThread.set(s.threadId, s.sessionId);
+  }
+
+  sessionIdForThread(threadId: string): string | null {
+    return this.byThread.get(threadId) ?? null;
+  }
+
+  get(sessionId: string): SessionRecord {
+    const session = this.deps.store.getSession(sessionId);
+    if (!session) throw notFound("session", sessionId);
+    return session;
+  }
+
+  /** Newest first, optionally of one status. */
+  list(query: { status?: SessionStatus; limit?: number; cursor?: string }) {
+    const all = this.deps.store
+      .listSessions()
+      .filter((s) => query.status === undefined || s.status === query.status)
+      .reverse();
+    const { page, nextCursor } = paginate(all, (s) => s.sessionId, query.limit ?? 50, query.cursor);
+    return { sessions: page, nextCursor };
+  }
+
+  async create(body: CreateSessionBody): Promise<SessionRecord> {
+    const { config, store } = this.deps;
+    const threadParams = {
+      cwd: body.cwd ?? config.server.childCwd,
+      ...(body.model !== undefined ? { model: body.model } : {}),
+      ...(body.approvalPolicy !== undefined ? { approvalPolicy: body.approvalPolicy } : {}),
+      ...(body.sandbox !== undefined ? { sandbox: body.sandbox } : {}),
+      ...(body.baseInstructions !== undefined ? { baseInstructions: body.baseInstructions } : {}),
+      ...(body.developerInstructions !== undefined ? { developerInstructions: body.developerInstructions } : {}),
+    };
+    const result = await callCodex(this.deps.child, "thread/start", threadParams, ThreadStartResult);
+    const at = now();
+    const session: SessionRecord = {
+      sessionId: randomUUID(),
+      status: "idle",
+      currentTurnId: null,
+      createdAt: at,
+      updatedAt: at,
+      threadId: result.thread.id,
+      cwd: threadParams.cwd,
+      model: result.model ?? body.model ?? null,
+      turnCount: 0,
+      metadata: body.metadata ?? null,
+      lastUsage: null,
+      approvals: body.approvals ?? null,
+      approvalPolicy: body.approvalPolicy ?? null,
+      sandbox: body.sandbox ?? null,
+      threadParams,
+      closedAt: null,
+    };
+    this.byThread.set(result.thread.id, session.sessionId);
+    const [saved] = await Promise.all([
+      store.upsertSession(session),
+      store.recordEvent({
+        level: "info",
+        type: "session.created",
+        message: `session created on thread ${result.thread.id}`,
+        sessionId: session.sessionId,
+        detail: { threadId: result.thread.id, cwd: session.cwd, model: session.model },
+      }),
+    ]);
+    return saved;
+  }
+
+  async update(sessionId: string, patch: Partial<SessionRecord>): Promise<SessionRecord> {
+    const current = this.get(sessionId);
+    return this.deps.store.upsertSession({ ...current, ...patch, updatedAt: now() });
+  }
+
+  /** Close a session; an active turn is interrupted first. Closing a closed session changes nothing. */
+  async close(sessionId: string): Promise<{ changed: boolean; session: SessionRecord }> {
+    const session = this.get(sessionId);
+    if (session.status === "closed") return { changed: false, session };
+    if (session.currentTurnId) await this.deps.interruptActiveTurn(session);
+    const closed = await this.update(sessionId, { status: "closed", currentTurnId: null, closedAt: now() });
+    await this.deps.store.recordEvent({ level: "info", type: "session.closed", message: "session closed", sessionId });
+    return { changed: true, session: closed };
+  }
+
+  /**
+   * After the child (re)started, reattach every open session's thread with thread/resume. A
+   * thread that cannot be resumed (no rollout until its first turn) is replaced by a new one.
+   */
+  async resumeAll(): Promise<void> {
+    const open = this.deps.store.listSessions().filter((s) => s.status !== "closed" && s.threadId);
+    for (const session of open) {
+      try {
+        await callCodex(this.deps.child, "thread/resume", { threadId: session.threadId }, ThreadStartResult);
+        await this.deps.store.recordEvent({ level: "info", type: "session.resumed", message: `thread ${session.threadId} resumed`, sessionId: session.sessionId });
+      } catch (error) {
+        await this.replaceThread(session, error);
+      }
+    }
+  }
+
+  private async replaceThread(session: SessionRecord, cause: unknown): Promise<void> {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    try {
+      const result = await callCodex(this.deps.child, "thread/start", session.threadParams ?? { cwd: session.cwd }, ThreadStartResult);
+      if (session.threadId) this.byThread.delete(session.threadId);
+      this.byThread.set(result.thread.id, session.sessionId);
+      await Promise.all([
+        this.update(session.sessionId, { threadId: result.thread.id }),
+        this.deps.store.recordEvent({
+          level: "warn",
+          type: "session.thread_replaced",
+          message: `thread ${session.threadId} could not be resumed; new thread ${result.thread.id}`,
+          sessionId: session.sessionId,
+          detail: { oldThreadId: session.threadId, newThreadId: result.thread.id, reason },
+        }),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      this.deps.logger.error({ err: error, sessionId: session.sessionId }, "cannot resume or replace the thread");
+      await this.update(session.sessionId, { status: "failed" });
+      await this.deps.store.recordEvent({
+        level: "error",
+        type: "session.failed",
+        message: `thread ${session.threadId} could not be resumed or replaced: ${error.message}`,
+        sessionId: session.sessionId,
+      });
+    }
+  }
+}

@@ -1,0 +1,382 @@
+import { Type } from "@sinclair/typebox";
+import type { Logger } from "pino";
+import type { ResolvedConfig } from "../../schemas/config.js";
+import type { SessionRecord, StartTurnBody } from "../../schemas/sessions.js";
+import { TERMINAL_TURN_STATUSES, type TurnRecord, type TurnStatus } from "../../schemas/turns.js";
+import type { ChildSupervisor } from "../child/supervisor.js";
+import { callCodex } from "../codex/codex-call.js";
+import type { IncomingNotification } from "../codex/jsonrpc-connection.js";
+import {
+  AgentMessageDelta,
+  ErrorNotification,
+  ItemNotification,
+  ThreadReadResult,
+  TokenUsageUpdated,
+  TurnCompleted,
+  TurnStartResult,
+  TurnStarted,
+  TurnSteerResult,
+  parseAs,
+} from "../codex/protocol.js";
+import { ProblemError, conflict, notFound } from "../errors.js";
+import { paginate } from "../paginate.js";
+import type { StateStore } from "../state/store.js";
+import type { SessionService } from "./session-service.js";
+
+export interface TurnDeps {
+  config: ResolvedConfig;
+  store: StateStore;
+  child: ChildSupervisor;
+  logger: Logger;
+  sessions: SessionService;
+  /** A turn waiting on an operator's approval is quiet on purpose: the watchdog leaves it alone. */
+  waitingOnApproval: (turnId: string) => boolean;
+}
+
+type Item = Record<string, unknown> & { id: string; type: string };
+
+/** A turn in flight: a mutable working copy, persisted at milestones, not on every delta. */
+interface ActiveTurn {
+  record: TurnRecord;
+  items: Map<string, Item>;
+  lastActivity: number;
+  checking: boolean;
+  /** Set when codexd ends the turn itself; wins over the status the app-server reports. */
+  forced: { status: TurnStatus; code: string; message: string } | null;
+}
+
+const EmptyResult = Type.Object({}, { additionalProperties: true });
+const now = () => new Date().toISOString();
+const CODEX_STATUS: Record<string, TurnStatus> = { completed: "completed", interrupted: "interrupted", failed: "failed" };
+
+/**
+ * Turns: started with turn/start (or steered), followed through the app-server's notifications
+ * (routed by threadId and turnId), ended only by turn/completed, or by codexd when the child
+ * exits or the turn goes silent.
+ */
+export class TurnService {
+  private readonly active = new Map<string, ActiveTurn>();
+  private readonly starting = new Set<string>();
+  private readonly waiters = new Map<string, Set<(turn: TurnRecord) => void>>();
+  private readonly endListeners = new Set<(turn: TurnRecord) => void>();
+  private watchdog: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: TurnDeps) {}
+
+  /** Turns left in flight by a previous daemon cannot be followed any more: mark them interrupted. */
+  async recoverAfterRestart(): Promise<void> {
+    const { store, sessions } = this.deps;
+    for (const turn of store.listTurns()) {
+      if (TERMINAL_TURN_STATUSES.has(turn.status)) continue;
+      await store.upsertTurn({
+        ...turn,
+        status: "interrupted",
+        completedAt: now(),
+        updatedAt: now(),
+        error: { code: "CODEXD_DAEMON_RESTARTED", message: "the daemon restarted while the turn was in flight" },
+      });
+    }
+    for (const session of store.listSessions()) {
+      if (session.status === "active") await sessions.update(session.sessionId, { status: "idle", currentTurnId: null });
+    }
+  }
+
+  startWatchdog(): void {
+    const silence = this.deps.config.turns.silenceTimeoutMs;
+    if (silence <= 0 || this.watchdog) return;
+    this.watchdog = setInterval(() => this.checkSilence(silence), Math.min(1000, silence / 2));
+    this.watchdog.unref();
+  }
+
+  stop(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
+  onTurnEnded(listener: (turn: TurnRecord) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
+  async start(sessionId: string, body: StartTurnBody): Promise<{ sessionId: string; turnId: string; status: string; steered: boolean }> {
+    const { sessions, child, store } = this.deps;
+    const session = sessions.get(sessionId);
+    if (session.status === "closed") throw conflict("CODEXD_SESSION_CLOSED", "The session is closed", "closed");
+    if (session.status === "failed") throw conflict("CODEXD_SESSION_FAILED", "The session's thread is lost", "failed");
+    const inputs = typeof body.input === "string" ? [{ type: "text" as const, text: body.input }] : body.input;
+    const text = inputs.map((i) => i.text).join("\n");
+    const activeId = session.currentTurnId && this.active.has(session.currentTurnId) ? session.currentTurnId : null;
+    if (activeId || this.starting.has(sessionId)) {
+      if (!body.steer || !activeId) {
+        throw new ProblemError(409, "CODEXD_TURN_ACTIVE", "A turn is already active", "Wait for it, interrupt it, or send steer: true", {
+          currentState: "active",
+          turnId: activeId,
+        });
+      }
+      await callCodex(child, "turn/steer", { threadId: session.threadId, input: inputs, expectedTurnId: activeId }, TurnSteerResult);
+      await store.recordEvent({ level: "info", type: "turn.steered", message: "input added to the active turn", sessionId, turnId: activeId, detail: { chars: text.length } });
+      return { sessionId, turnId: activeId, status: "inProgress", steered: true };
+    }
+    this.starting.add(sessionId);
+    try {
+      const params = {
+        threadId: session.threadId,
+        input: inputs,
+        ...(body.model !== undefined ? { model: body.model } : {}),
+        ...(body.effort !== undefined ? { effort: body.effort } : {}),
+        ...(body.outputSchema !== undefined ? { outputSchema: body.outputSchema } : {}),
+      };
+      const result = await callCodex(child, "turn/start", params, TurnStartResult);
+      const turnId = result.turn.id;
+      // Notifications may have raced ahead of the response: the turn may be active, or even over.
+      const live = this.active.get(turnId) ?? (store.getTurn(turnId) ? null : this.activate(session, turnId));
+      if (live) {
+        live.record.input = text;
+        await Promise.all([this.persist(live), sessions.update(sessionId, { status: "active", currentTurnId: turnId, turnCount: (session.turnCount ?? 0) + 1 })]);
+      } else {
+        const done = store.getTurn(turnId)!;
+        await Promise.all([store.upsertTurn({ ...done, input: text }), sessions.update(sessionId, { turnCount: (session.turnCount ?? 0) + 1 })]);
+      }
+      await store.recordEvent({ level: "info", type: "turn.requested", message: "turn requested", sessionId, turnId, detail: { chars: text.length } });
+      return { sessionId, turnId, status: live?.record.status ?? store.getTurn(turnId)!.status, steered: false };
+    } finally {
+      this.starting.delete(sessionId);
+    }
+  }
+
+  async interrupt(sessionId: string): Promise<{ sessionId: string; turnId: string; requested: boolean }> {
+    const session = this.deps.sessions.get(sessionId);
+    const turnId = session.currentTurnId;
+    if (!turnId || !this.active.has(turnId)) throw conflict("CODEXD_NO_ACTIVE_TURN", "The session has no active turn", session.status);
+    await callCodex(this.deps.child, "turn/interrupt", { threadId: session.threadId, turnId }, EmptyResult);
+    await this.deps.store.recordEvent({ level: "info", type: "turn.interrupt_requested", message: "interrupt requested", sessionId, turnId });
+    return { sessionId, turnId, requested: true };
+  }
+
+  /** Interrupt the session's turn and wait for its end; end it ourselves if the child does not. */
+  async interruptAndWait(session: SessionRecord, timeoutMs = 5000): Promise<void> {
+    const turnId = session.currentTurnId;
+    if (!turnId || !this.active.has(turnId)) return;
+    await this.interrupt(session.sessionId).catch(() => undefined);
+    const ended = await this.waitForEnd(turnId, timeoutMs);
+    const act = this.active.get(turnId);
+    if (!ended && act) await this.finalize(act, "interrupted", null, { status: "interrupted", code: "CODEXD_TURN_INTERRUPTED", message: "interrupted on close" });
+  }
+
+  get(sessionId: string, turnId: string): TurnRecord {
+    this.deps.sessions.get(sessionId);
+    const act = this.active.get(turnId);
+    const turn = act ? this.snapshot(act) : this.deps.store.getTurn(turnId);
+    if (!turn || turn.sessionId !== sessionId) throw notFound("turn", turnId);
+    return turn;
+  }
+
+  /** A session's turns, oldest first (the order of the conversation). */
+  list(sessionId: string, query: { limit?: number; cursor?: string }) {
+    this.deps.sessions.get(sessionId);
+    const all = this.deps.store.listTurns(sessionId).map((t) => {
+      const act = this.active.get(t.turnId);
+      return act ? this.snapshot(act) : t;
+    });
+    const { page, nextCursor } = paginate(all, (t) => t.turnId, query.limit ?? 50, query.cursor);
+    return { turns: page, nextCursor };
+  }
+
+  /** Resolves with the ended turn, or null when the timeout passes first. */
+  waitForEnd(turnId: string, timeoutMs: number): Promise<TurnRecord | null> {
+    const stored = this.deps.store.getTurn(turnId);
+    if (!this.active.has(turnId) && stored && TERMINAL_TURN_STATUSES.has(stored.status)) return Promise.resolve(stored);
+    return new Promise((resolve) => {
+      const set = this.waiters.get(turnId) ?? new Set();
+      this.waiters.set(turnId, set);
+      const done = (turn: TurnRecord | null) => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve(turn);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      set.add(done);
+    });
+  }
+
+  /** The child went away: every turn in flight is over. */
+  async childDown(reason: string): Promise<void> {
+    for (const act of [...this.active.values()]) {
+      await this.finalize(act, "interrupted", null, { status: "interrupted", code: "CODEXD_CHILD_EXITED", message: reason });
+    }
+  }
+
+  /** The session and turn a notification belongs to (routed by threadId, then turnId). */
+  idsOf(n: IncomingNotification): { sessionId?: string; turnId?: string } {
+    const params = (typeof n.params === "object" && n.params !== null ? n.params : {}) as Record<string, unknown>;
+    const threadId = typeof params.threadId === "string" ? params.threadId : null;
+    const sessionId = threadId ? this.deps.sessions.sessionIdForThread(threadId) : null;
+    if (!sessionId) return {};
+    const nested = params.turn as { id?: unknown } | undefined;
+    const turnId = typeof params.turnId === "string" ? params.turnId : typeof nested?.id === "string" ? nested.id : undefined;
+    return turnId ? { sessionId, turnId } : { sessionId };
+  }
+
+  /** Apply one app-server notification to the turn it belongs to. */
+  handle(n: IncomingNotification): void {
+    const { sessionId, turnId } = this.idsOf(n);
+    if (!sessionId || !turnId) return;
+    const stored = this.deps.store.getTurn(turnId);
+    if (!this.active.has(turnId) && stored && TERMINAL_TURN_STATUSES.has(stored.status)) return; // late news of an ended turn
+    const act = this.active.get(turnId) ?? this.activate(this.deps.sessions.get(sessionId), turnId);
+    act.lastActivity = Date.now();
+    this.apply(act, n.method, n.params);
+  }
+
+  private apply(act: ActiveTurn, method: string, params: unknown): void {
+    const { store, logger } = this.deps;
+    const { sessionId, turnId } = act.record;
+    const save = () => void this.persist(act).catch((error: unknown) => logger.error({ err: error, turnId }, "cannot persist turn"));
+    switch (method) {
+      case "turn/started": {
+        if (!parseAs(TurnStarted, params)) return;
+        act.record.status = "inProgress";
+        act.record.startedAt = now();
+        save();
+        void store.recordEvent({ level: "info", type: "turn.started", message: "turn started", sessionId, turnId }).catch(() => {});
+        return;
+      }
+      case "item/started":
+      case "item/completed": {
+        const p = parseAs(ItemNotification, params);
+        if (!p) return;
+        act.items.set(p.item.id, { ...p.item });
+        if (method === "item/completed") {
+          save();
+          void store
+            .recordEvent({ level: "info", type: "item.completed", message: `${p.item.type} completed`, sessionId, turnId, detail: { itemId: p.item.id, itemType: p.item.type, status: (p.item as Record<string, unknown>).status ?? null } })
+            .catch(() => {});
+        }
+        return;
+      }
+      case "item/agentMessage/delta": {
+        const p = parseAs(AgentMessageDelta, params);
+        if (!p) return;
+        const item = act.items.get(p.itemId) ?? { id: p.itemId, type: "agentMessage", text: "" };
+        item.text = `${typeof item.text === "string" ? item.text : ""}${p.delta}`;
+        act.items.set(p.itemId, item);
+        return;
+      }
+      case "thread/tokenUsage/updated": {
+        const p = parseAs(TokenUsageUpdated, params);
+        if (p) act.record.usage = p.tokenUsage;
+        return;
+      }
+      case "error": {
+        const p = parseAs(ErrorNotification, params);
+        if (!p) return;
+        const type = p.willRetry ? "turn.retrying" : "turn.error";
+        void store.recordEvent({ level: "warn", type, message: p.error.message, sessionId, turnId, detail: { error: p.error, willRetry: p.willRetry } }).catch(() => {});
+        return;
+      }
+      case "turn/completed": {
+        const p = parseAs(TurnCompleted, params);
+        if (!p) return;
+        for (const item of p.turn.items ?? []) if (!act.items.has(item.id)) act.items.set(item.id, { ...item });
+        void this.finalize(act, CODEX_STATUS[p.turn.status] ?? "failed", p.turn.error ?? null, null).catch((error: unknown) => logger.error({ err: error, turnId }, "cannot finalize turn"));
+        return;
+      }
+    }
+  }
+
+  private activate(session: SessionRecord, turnId: string): ActiveTurn {
+    const at = now();
+    const act: ActiveTurn = {
+      record: {
+        turnId,
+        sessionId: session.sessionId,
+        threadId: session.threadId ?? "",
+        status: "pending",
+        input: "",
+        createdAt: at,
+        updatedAt: at,
+        startedAt: null,
+        completedAt: null,
+        items: [],
+        finalMessage: null,
+        usage: null,
+        error: null,
+      },
+      items: new Map(),
+      lastActivity: Date.now(),
+      checking: false,
+      forced: null,
+    };
+    this.active.set(turnId, act);
+    return act;
+  }
+
+  private snapshot(act: ActiveTurn): TurnRecord {
+    const items = [...act.items.values()].map((i) => ({ ...i }));
+    const lastMessage = items.filter((i) => i.type === "agentMessage").at(-1);
+    return { ...act.record, items, finalMessage: typeof lastMessage?.text === "string" ? lastMessage.text : null, updatedAt: now() };
+  }
+
+  private persist(act: ActiveTurn): Promise<TurnRecord> {
+    return this.deps.store.upsertTurn(this.snapshot(act));
+  }
+
+  private async finalize(act: ActiveTurn, reported: TurnStatus, codexError: { message: string } | null, forced: ActiveTurn["forced"]): Promise<void> {
+    const { turnId, sessionId } = act.record;
+    if (this.active.get(turnId) !== act) return;
+    this.active.delete(turnId);
+    const why = act.forced ?? forced;
+    const status = why?.status ?? reported;
+    const error = why
+      ? { code: why.code, message: why.message }
+      : status === "failed"
+        ? { code: "CODEXD_TURN_FAILED", message: codexError?.message ?? "the turn failed", detail: codexError }
+        : null;
+    const turn: TurnRecord = { ...this.snapshot(act), status, completedAt: now(), error };
+    const session = this.deps.store.getSession(sessionId);
+    const sessionPatch: Partial<SessionRecord> = { lastUsage: turn.usage };
+    if (session?.currentTurnId === turnId) Object.assign(sessionPatch, { currentTurnId: null, status: session.status === "closed" ? "closed" : "idle" });
+    const [saved] = await Promise.all([
+      this.deps.store.upsertTurn(turn),
+      session ? this.deps.sessions.update(sessionId, sessionPatch) : Promise.resolve(null),
+      this.deps.store.recordEvent({
+        level: status === "completed" ? "info" : "warn",
+        type: "turn.completed",
+        message: `turn ${status}${error ? `: ${error.code}` : ""}`,
+        sessionId,
+        turnId,
+        detail: { status, error, finalMessageChars: turn.finalMessage?.length ?? 0, items: turn.items.length },
+      }),
+    ]);
+    for (const waiter of this.waiters.get(turnId) ?? []) waiter(saved);
+    this.waiters.delete(turnId);
+    for (const listener of this.endListeners) listener(saved);
+  }
+
+  /** No notification for too long: ask the app-server, then interrupt; the turn ends failed. */
+  private checkSilence(silenceMs: number): void {
+    const due = Date.now() - silenceMs;
+    for (const act of this.active.values()) {
+      if (act.checking || act.lastActivity > due || this.deps.waitingOnApproval(act.record.turnId)) continue;
+      act.checking = true;
+      void this.probeSilentTurn(act).finally(() => (act.checking = false));
+    }
+  }
+
+  private async probeSilentTurn(act: ActiveTurn): Promise<void> {
+    const { threadId, turnId, sessionId } = act.record;
+    const { child, store } = this.deps;
+    const read = await callCodex(child, "thread/read", { threadId, includeTurns: true }, ThreadReadResult).catch(() => null);
+    const seen = read?.thread.turns?.find((t) => t.id === turnId);
+    if (seen && CODEX_STATUS[seen.status]) {
+      // The completion was lost; the app-server knows how the turn ended.
+      await this.finalize(act, CODEX_STATUS[seen.status]!, null, null);
+      return;
+    }
+    const message = `no notification for ${this.deps.config.turns.silenceTimeoutMs} ms`;
+    act.forced = { status: "failed", code: "CODEXD_TURN_SILENT", message };
+    await store.recordEvent({ level: "warn", type: "turn.silent", message, sessionId, turnId });
+    await callCodex(child, "turn/interrupt", { threadId, turnId }, EmptyResult).catch(() => null);
+    if (!(await this.waitForEnd(turnId, 5000))) await this.finalize(act, "failed", null, null);
+  }
+}
