@@ -57,6 +57,8 @@ export const ResolvedConfig = Type.Object(
     }),
     runs: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Finished runs kept in run-registry.json" }),
+      concurrency: Type.Integer({ minimum: 1, maximum: 1000, description: "Runs executing at once" }),
+      defaultTimeoutMs: Type.Integer({ minimum: 100, description: "A run's timeout when it gives none" }),
     }),
     turns: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Finished turns kept in turn-registry.json (all stay in the event log)" }),

@@ -4,7 +4,7 @@ import { ChildLogs, ChildStartResult, ChildState, ChildVerbResult, ChildWaitResu
 import { ResolvedConfig } from "./config.js";
 import { DaemonIdentity, DaemonState } from "./daemon.js";
 import { CodexdEvent, EventPage } from "./events.js";
-import { RunRecord } from "./runs.js";
+import { RunCancelResult, RunPage, RunRecord } from "./runs.js";
 import { ApprovalPage, ApprovalRecord } from "./approvals.js";
 import { InterruptResult, SessionPage, SessionRecord, TurnAccepted, TurnPage } from "./sessions.js";
 import { TurnRecord } from "./turns.js";
@@ -33,6 +33,8 @@ export const sharedSchemas: readonly TSchema[] = [
   ApprovalRecord,
   ApprovalPage,
   RunRecord,
+  RunPage,
+  RunCancelResult,
   StatusResponse,
   Liveness,
   Readiness,

@@ -7,6 +7,7 @@ import { childRoutes } from "../routes/child.js";
 import { docsRoutes } from "../routes/docs.js";
 import { eventRoutes } from "../routes/events.js";
 import { healthRoutes } from "../routes/health.js";
+import { runRoutes } from "../routes/runs.js";
 import { sessionRoutes } from "../routes/sessions.js";
 import { statusRoutes } from "../routes/status.js";
 import type { Daemon } from "./daemon.js";
@@ -48,6 +49,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   await app.register(childRoutes, { daemon });
   await app.register(sessionRoutes, { daemon });
   await app.register(approvalRoutes, { daemon });
+  await app.register(runRoutes, { daemon });
   await app.register(docsRoutes);
   return app;
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { ResolvedConfig } from "../schemas/config.js";
 import { ChildSupervisor } from "./child/supervisor.js";
 import { StreamHub } from "./events/stream-hub.js";
+import { RunService } from "./runs/run-service.js";
 import { ApprovalService } from "./sessions/approval-service.js";
 import { routeCodexTraffic } from "./sessions/codex-router.js";
 import { SessionService } from "./sessions/session-service.js";
@@ -29,6 +30,7 @@ export class Daemon {
   readonly sessions: SessionService;
   readonly turns: TurnService;
   readonly approvals: ApprovalService;
+  readonly runs: RunService;
   /** Open SSE streams, ended with a final event at shutdown. */
   readonly streams = new StreamHub();
   private startedAtMs: number | null = null;
@@ -49,8 +51,9 @@ export class Daemon {
     });
     const deps = { config, store: this.store, child: this.child, logger };
     this.sessions = new SessionService({ ...deps, interruptActiveTurn: (s) => this.turns.interruptAndWait(s) });
-    this.approvals = new ApprovalService({ ...deps, sessions: this.sessions });
+    this.approvals = new ApprovalService({ ...deps, sessions: this.sessions, policyOverride: (s) => this.runs.approvalPolicyFor(s) });
     this.turns = new TurnService({ ...deps, sessions: this.sessions, waitingOnApproval: (t) => this.approvals.hasPendingForTurn(t) });
+    this.runs = new RunService({ ...deps, sessions: this.sessions, turns: this.turns, approvals: this.approvals });
     routeCodexTraffic(this.child, this.store, this.turns, this.approvals, logger);
     this.followChildConnection();
   }
@@ -83,6 +86,7 @@ export class Daemon {
     await this.store.initialize();
     this.sessions.load();
     await this.turns.recoverAfterRestart();
+    await this.runs.recoverAfterRestart();
     await this.store.markDaemonStarted();
     await this.store.recordEvent({
       level: "info",
@@ -94,6 +98,7 @@ export class Daemon {
     this.state = "running";
     await this.child.recover();
     this.turns.startWatchdog();
+    this.runs.start();
     this.logger.info({ stateDir: this.config.paths.stateDir, bootId: this.store.bootId }, "daemon started");
   }
 
@@ -102,6 +107,7 @@ export class Daemon {
     if (this.state !== "running") return;
     this.state = "stopping";
     await this.streams.closeAll();
+    this.runs.stop();
     this.turns.stop();
     await this.child.shutdown();
     await this.store.recordEvent({ level: "info", type: "daemon.stopped", message: `codexd stopping: ${reason}`, detail: { reason } });

@@ -20,6 +20,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: "child", description: "The supervised codex app-server process" },
         { name: "sessions", description: "Codex threads and their turns" },
         { name: "approvals", description: "The app-server's requests for approval" },
+        { name: "runs", description: "Units of work for an orchestrator: queued, executed, awaited" },
         { name: "docs", description: "This contract" },
       ],
     },

@@ -15,6 +15,8 @@ export interface ApprovalDeps {
   store: StateStore;
   logger: Logger;
   sessions: SessionService;
+  /** A policy that wins over the session's for now (the executing run's), if any. */
+  policyOverride?: (sessionId: string) => "manual" | "accept" | "decline" | null;
 }
 
 const KINDS: Record<string, string> = {
@@ -105,7 +107,7 @@ export class ApprovalService {
     }
     const sessionId = this.deps.sessions.sessionIdForThread(params.threadId);
     const session = sessionId ? this.deps.store.getSession(sessionId) : null;
-    const policy = session?.approvals ?? this.deps.config.approvals.policy;
+    const policy = (sessionId ? this.deps.policyOverride?.(sessionId) : null) ?? session?.approvals ?? this.deps.config.approvals.policy;
     const { threadId, turnId, itemId, reason, command, cwd, availableDecisions, permissions, ...rest } = params;
     const offered = availableDecisions ?? DEFAULT_DECISIONS[kind]!;
     const timeoutMs = this.deps.config.approvals.timeoutMs;

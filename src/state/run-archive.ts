@@ -10,14 +10,16 @@ interface Location {
   length: number;
 }
 
-function runIdOf(line: string): string | null {
+function parseRun(line: string): { runId: string; idempotencyKey?: unknown } | null {
   try {
-    const value = JSON.parse(line) as { runId?: unknown } | null;
-    return typeof value?.runId === "string" ? value.runId : null;
+    const value = JSON.parse(line) as { runId?: unknown; idempotencyKey?: unknown } | null;
+    return typeof value?.runId === "string" ? (value as { runId: string }) : null;
   } catch {
     return null;
   }
 }
+
+const runIdOf = (line: string) => parseRun(line)?.runId ?? null;
 
 /**
  * Finished runs that left run-registry.json: append-only JSONL with an in-memory index of where
@@ -27,6 +29,7 @@ export class RunArchive {
   private handle: FileHandle | null = null;
   private size = 0;
   private readonly index = new Map<string, Location>();
+  private readonly keys = new Map<string, string>();
 
   constructor(private readonly path: string) {}
 
@@ -51,6 +54,11 @@ export class RunArchive {
     return this.index.has(runId);
   }
 
+  /** The archived run created with this Idempotency-Key, if any. */
+  runIdForKey(key: string): string | null {
+    return this.keys.get(key) ?? null;
+  }
+
   /** Durably append runs; the caller drops them from the registry only after this resolves. */
   async append(runs: readonly RunRecord[]): Promise<void> {
     if (!this.handle) throw new Error("run archive is not open");
@@ -60,6 +68,7 @@ export class RunArchive {
     for (const run of runs) {
       const line = Buffer.from(`${JSON.stringify(run)}\n`, "utf8");
       located.push([run.runId, { offset, length: line.length - 1 }]);
+      if (run.idempotencyKey) this.keys.set(run.idempotencyKey, run.runId);
       pieces.push(line);
       offset += line.length;
     }
@@ -90,8 +99,11 @@ export class RunArchive {
     let offset = 0;
     for await (const line of lines) {
       const length = Buffer.byteLength(line, "utf8");
-      const id = runIdOf(line);
-      if (id) this.index.set(id, { offset, length });
+      const run = parseRun(line);
+      if (run) {
+        this.index.set(run.runId, { offset, length });
+        if (typeof run.idempotencyKey === "string") this.keys.set(run.idempotencyKey, run.runId);
+      }
       offset += length + 1;
     }
   }

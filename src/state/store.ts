@@ -249,6 +249,12 @@ export class StateStore {
   async getRun(runId: string): Promise<RunRecord | null> {
     return this.runs.get(runId) ?? (await this.archive.get(runId));
   }
+  /** The run created with this Idempotency-Key, in the registry or the archive. */
+  async runForIdempotencyKey(key: string): Promise<RunRecord | null> {
+    for (const run of this.runs.values()) if (run.idempotencyKey === key) return run;
+    const archived = this.archive.runIdForKey(key);
+    return archived ? this.archive.get(archived) : null;
+  }
   get archivedRunCount(): number {
     return this.archive.count;
   }

@@ -1,0 +1,75 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { problems, ref } from "../schemas/common.js";
+import { CreateRunBody, CreateRunHeaders, RunCancelResult, RunGetQuery, RunListQuery, RunPage, RunParams, RunRecord } from "../schemas/runs.js";
+import type { Daemon } from "../src/daemon.js";
+
+export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
+  const { runs } = daemon;
+  const tags = ["runs"];
+
+  app.post(
+    "/v1/runs",
+    {
+      schema: {
+        operationId: "createRun",
+        summary: "Queue a run: one prompt, executed as a turn (on a new session unless sessionId is given)",
+        description:
+          "Answers 202 once the run is durably queued. With `Idempotency-Key`, a retry with the same body returns the same run (header `idempotent-replayed: true`); the same key with another body is 409 CODEXD_IDEMPOTENCY_KEY_REUSED.",
+        tags,
+        headers: CreateRunHeaders,
+        body: CreateRunBody,
+        response: { 202: ref(RunRecord), ...problems(400, 404, 409, 415, 500) },
+      },
+    },
+    async (request, reply) => {
+      const { run, replayed } = await runs.create(request.body, request.headers["idempotency-key"]);
+      if (replayed) reply.header("idempotent-replayed", "true");
+      return reply.code(202).send(run);
+    },
+  );
+
+  app.get(
+    "/v1/runs",
+    {
+      schema: {
+        operationId: "listRuns",
+        summary: "Runs in the registry (active and recently finished), newest first",
+        description: "Runs archived by retention are not listed but are still found by GET /v1/runs/{id}.",
+        tags,
+        querystring: RunListQuery,
+        response: { 200: ref(RunPage), ...problems(400, 500) },
+      },
+    },
+    async (request) => runs.list(request.query),
+  );
+
+  app.get(
+    "/v1/runs/:id",
+    {
+      schema: {
+        operationId: "getRun",
+        summary: "One run; with waitMs, long-poll until it ends or the wait is over",
+        tags,
+        params: RunParams,
+        querystring: RunGetQuery,
+        response: { 200: ref(RunRecord), ...problems(400, 404, 500) },
+      },
+    },
+    async (request) => runs.get(request.params.id, request.query.waitMs ?? 0),
+  );
+
+  app.post(
+    "/v1/runs/:id/cancel",
+    {
+      schema: {
+        operationId: "cancelRun",
+        summary: "Cancel a run: dequeue it, or interrupt its turn",
+        description: "A finished run is left as it is: 200 with changed: false.",
+        tags,
+        params: RunParams,
+        response: { 200: ref(RunCancelResult), ...problems(400, 404, 500) },
+      },
+    },
+    async (request) => runs.cancel(request.params.id),
+  );
+};
