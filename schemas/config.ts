@@ -42,6 +42,9 @@ export const ResolvedConfig = Type.Object(
       token: Nullable(Type.String({ minLength: 1, description: "Bearer token; shown redacted" })),
       tokenFile: Nullable(Type.String()),
       bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+      allowedHosts: Type.Array(Type.String({ minLength: 1 }), { description: "Host header names accepted besides loopback and the bound host" }),
+      allowedOrigins: Type.Array(Type.String({ pattern: "^https?://" }), { description: "Browser origins accepted besides the daemon's own" }),
+      rateLimitPerMinute: Type.Integer({ minimum: 0, description: "Mutating requests per client per minute; 0 disables" }),
     }),
     eventLog: Type.Object({
       maxBytes: Type.Integer({ minimum: 4096, description: "events.jsonl rotates past this size" }),

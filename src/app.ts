@@ -7,12 +7,16 @@ import { childRoutes } from "../routes/child.js";
 import { docsRoutes } from "../routes/docs.js";
 import { eventRoutes } from "../routes/events.js";
 import { healthRoutes } from "../routes/health.js";
+import { metricsRoutes } from "../routes/metrics.js";
 import { runRoutes } from "../routes/runs.js";
 import { sessionRoutes } from "../routes/sessions.js";
 import { statusRoutes } from "../routes/status.js";
 import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { installProblemHandlers } from "./http/problem-handler.js";
+import { createMetrics } from "./http/metrics.js";
+import { documentSecurityResponses, installSecurity } from "./http/security.js";
+import { problems } from "../schemas/common.js";
 
 export interface AppOptions {
   logger?: Logger;
@@ -41,7 +45,11 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   // Streams are not idle connections: end them (with a final event) before the server waits on them.
   app.addHook("preClose", async () => daemon.streams.closeAll());
   installProblemHandlers(app);
+  documentSecurityResponses(app, problems);
   await registerOpenApi(app);
+  await installSecurity(app, daemon.config);
+  // At the root, so its response hook sees every route.
+  const metrics = createMetrics(app, daemon);
 
   await app.register(healthRoutes, { daemon });
   await app.register(statusRoutes, { daemon });
@@ -50,6 +58,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   await app.register(sessionRoutes, { daemon });
   await app.register(approvalRoutes, { daemon });
   await app.register(runRoutes, { daemon });
+  await app.register(metricsRoutes, { registry: metrics });
   await app.register(docsRoutes);
   return app;
 }

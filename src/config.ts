@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
@@ -27,6 +27,9 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "http.token", env: "CODEXD_TOKEN", kind: "nullable-string" },
   { path: "http.tokenFile", env: "CODEXD_TOKEN_FILE", kind: "nullable-string" },
   { path: "http.bodyLimitBytes", env: "CODEXD_BODY_LIMIT_BYTES", kind: "integer" },
+  { path: "http.allowedHosts", env: "CODEXD_ALLOWED_HOSTS", kind: "json" },
+  { path: "http.allowedOrigins", env: "CODEXD_ALLOWED_ORIGINS", kind: "json" },
+  { path: "http.rateLimitPerMinute", env: "CODEXD_RATE_LIMIT_PER_MINUTE", kind: "integer" },
   { path: "paths.stateDir", env: "CODEXD_STATE_DIR", kind: "string" },
   { path: "paths.logsDir", env: "CODEXD_LOGS_DIR", kind: "string" },
   { path: "server.childStrategy", env: "CODEXD_CHILD_STRATEGY", kind: "string" },
@@ -93,7 +96,16 @@ function defaults(cwd: string): Tree {
       childArgs: ["app-server"],
       childCwd: cwd,
     },
-    http: { host: "127.0.0.1", port: 4319, token: null, tokenFile: null, bodyLimitBytes: 1024 * 1024 },
+    http: {
+      host: "127.0.0.1",
+      port: 4319,
+      token: null,
+      tokenFile: null,
+      bodyLimitBytes: 1024 * 1024,
+      allowedHosts: [],
+      allowedOrigins: [],
+      rateLimitPerMinute: 600,
+    },
     eventLog: { maxBytes: 64 * 1024 * 1024, keepFiles: 4 },
     childLogs: { maxBytes: 8 * 1024 * 1024, keepFiles: 3 },
     runs: { retention: 1000, concurrency: 4, defaultTimeoutMs: 1_800_000 },
@@ -203,15 +215,29 @@ function derivePaths(tree: Tree, cwd: string): void {
 function readTokenFile(tree: Tree): void {
   const http = tree.http as Tree;
   if (typeof http.tokenFile !== "string" || http.token) return;
+  let mode: number;
   try {
+    mode = statSync(http.tokenFile).mode;
     http.token = readFileSync(http.tokenFile, "utf8").trim();
   } catch (error) {
     throw new ConfigError(`Cannot read token file ${http.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(`Token file ${http.tokenFile} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
+  }
+  if (http.token === "") throw new ConfigError(`Token file ${http.tokenFile} is empty`);
 }
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost|\[::1\])$/i;
+export const isLoopback = (host: string) => LOOPBACK.test(host);
 
 function validate(tree: Tree, origin: Map<string, string>): ResolvedConfig {
   if (Value.Check(ResolvedConfig, tree)) {
+    if (!isLoopback(tree.http.host) && !tree.http.token) {
+      throw new ConfigError(
+        `Refusing to listen on ${tree.http.host} without a token: anyone who can reach it could drive Codex. Set CODEXD_TOKEN or CODEXD_TOKEN_FILE, or bind 127.0.0.1`,
+      );
+    }
     if (tree.server.childStrategy === "external" && !tree.server.endpoint) {
       throw new ConfigError("Invalid setting server.endpoint = null: expected a ws:// or unix:// endpoint when server.childStrategy is \"external\" (CODEXD_CHILD_ENDPOINT)");
     }

@@ -6,6 +6,7 @@ export class ProblemError extends Error {
     readonly title: string,
     detail?: string,
     readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? title);
   }

@@ -13,6 +13,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           "Local control plane for Codex coding agents: the supervised `codex app-server` child, sessions, runs and the event log. Errors are RFC 9457 problem+json with a stable `code`.",
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", description: "CODEXD_TOKEN; required on /v1 and /metrics when configured" },
+        },
+      },
       tags: [
         { name: "health", description: "Liveness and readiness" },
         { name: "status", description: "Daemon status" },

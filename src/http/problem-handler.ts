@@ -41,6 +41,9 @@ function problemFor(error: FastifyError | ProblemError | Error, request: Fastify
   if (fe instanceof SyntaxError || (fe.statusCode === 400 && fe.message.includes("JSON"))) {
     return { type: PROBLEM_TYPE_BASE + "codexd_invalid_json", title: "Body is not valid JSON", status: 400, code: "CODEXD_INVALID_JSON", detail: fe.message, ...base };
   }
+  if (fe.statusCode === 429) {
+    return { type: PROBLEM_TYPE_BASE + "codexd_rate_limited", title: "Too many requests", status: 429, code: "CODEXD_RATE_LIMITED", detail: fe.message, ...base };
+  }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { type: PROBLEM_TYPE_BASE + "codexd_bad_request", title: "Bad request", status: fe.statusCode, code: "CODEXD_BAD_REQUEST", detail: fe.message, ...base };
   }
@@ -61,6 +64,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem & Record<strin
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = problemFor(error, request);
+    if (error instanceof ProblemError) reply.headers(error.headers);
     if (problem.status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.info({ code: problem.code, detail: problem.detail }, "request rejected");
     return sendProblem(reply, problem);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import type { ChildState } from "../../schemas/child.js";
 import type { DaemonIdentity, DaemonState } from "../../schemas/daemon.js";
@@ -99,6 +100,7 @@ export class StateStore {
   private closing = false;
   private opened = false;
   private readonly listeners = new Set<(event: CodexdEvent) => void>();
+  private readonly flushListeners = new Set<(ms: number) => void>();
   private readonly commits = new GroupCommit(() => this.flush());
   private readonly eventLog: EventLog;
   private readonly archive: RunArchive;
@@ -350,6 +352,12 @@ export class StateStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called with the duration of each durable flush (for metrics). */
+  onFlush(listener: (ms: number) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
   appendChildOutput(stream: "stdout" | "stderr", text: string): Promise<void> {
     return this.childLogs[stream].append(text);
   }
@@ -402,6 +410,7 @@ export class StateStore {
 
     const failures: unknown[] = [];
     let runsWritten = false;
+    const flushStarted = performance.now();
     const writeEvents = async () => {
       if (!lines) return;
       try {
@@ -430,6 +439,8 @@ export class StateStore {
       for (const run of toArchive) if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
     }
     if (failures.length > 0) throw failures[0];
+    const flushMs = performance.now() - flushStarted;
+    for (const listener of this.flushListeners) listener(flushMs);
 
     if (events.length > 0) this.durableSeq = events.at(-1)!.seq;
     for (const event of events) for (const listener of this.listeners) listener(event);

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from "fastify";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { CHILD_STATUSES } from "../../schemas/child.js";
+import { RUN_STATUSES } from "../../schemas/runs.js";
+import { SESSION_STATUSES } from "../../schemas/sessions.js";
+import type { Daemon } from "../daemon.js";
+
+/**
+ * Prometheus metrics of one daemon: HTTP traffic by route and status, the child, sessions and
+ * runs by status, the event log and its flush latency, open streams, and the process itself.
+ * Gauges are read from the daemon at scrape time, so nothing is kept twice.
+ */
+export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "codexd_process_" });
+  const { store, child } = daemon;
+
+  const requests = new Counter({ name: "codexd_http_requests_total", help: "HTTP requests by route and status", labelNames: ["method", "route", "status"], registers: [registry] });
+  const latency = new Histogram({
+    name: "codexd_http_request_duration_seconds",
+    help: "HTTP request latency by route",
+    labelNames: ["method", "route"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [registry],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    // The route pattern, not the URL, keeps label cardinality bounded.
+    const route = request.routeOptions.url ?? "unmatched";
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  const flush = new Histogram({
+    name: "codexd_store_flush_duration_seconds",
+    help: "Duration of a durable group flush (events append + fdatasync, atomic file writes)",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [registry],
+  });
+  store.onFlush((ms) => flush.observe(ms / 1000));
+
+  new Gauge({
+    name: "codexd_child_status",
+    help: "1 for the child's current status",
+    labelNames: ["status"],
+    registers: [registry],
+    collect() {
+      for (const s of CHILD_STATUSES) this.set({ status: s }, child.state.status === s ? 1 : 0);
+    },
+  });
+  new Gauge({ name: "codexd_child_restarts", help: "Automatic restarts of the child", registers: [registry], collect() { this.set(child.state.restartCount ?? 0); } });
+  new Gauge({ name: "codexd_child_ready", help: "1 when the child is running and answered the handshake", registers: [registry], collect() { this.set(child.ready ? 1 : 0); } });
+  new Gauge({
+    name: "codexd_sessions",
+    help: "Sessions by status",
+    labelNames: ["status"],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>(SESSION_STATUSES.map((s) => [s, 0]));
+      for (const s of store.listSessions()) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+      for (const [status, n] of counts) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: "codexd_runs",
+    help: "Runs in the registry by status (archived runs not included)",
+    labelNames: ["status"],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>(RUN_STATUSES.map((s) => [s, 0]));
+      for (const r of store.listRuns()) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+      for (const [status, n] of counts) this.set({ status }, n);
+    },
+  });
+  new Gauge({ name: "codexd_runs_archived", help: "Finished runs moved to the archive", registers: [registry], collect() { this.set(store.archivedRunCount); } });
+  new Gauge({ name: "codexd_event_last_seq", help: "Seq of the newest durable event", registers: [registry], collect() { this.set(store.lastSeq); } });
+  new Gauge({ name: "codexd_sse_subscribers", help: "Open Server-Sent Event streams", registers: [registry], collect() { this.set(daemon.streams.count); } });
+  return registry;
+}

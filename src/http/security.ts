@@ -1,0 +1,86 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ResolvedConfig } from "../../schemas/config.js";
+import { isLoopback } from "../config.js";
+import { ProblemError } from "../errors.js";
+
+export const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/** Routes behind the bearer token when one is configured. */
+export const needsToken = (url: string) => url.startsWith("/v1/") || url === "/v1" || url.startsWith("/metrics");
+
+function hostName(hostHeader: string): string {
+  // "[::1]:4319" -> "[::1]", "localhost:4319" -> "localhost"
+  if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
+  return hostHeader.split(":")[0]!;
+}
+
+/**
+ * DNS-rebinding and cross-site protection, then the bearer token:
+ * - the Host header must name loopback, the bound host, or an allowed host;
+ * - a browser Origin must be the daemon's own or on the allow-list;
+ * - with a token configured, /v1 and /metrics need `Authorization: Bearer <token>` (compared in
+ *   constant time over digests, so neither content nor length leaks through timing).
+ */
+export async function installSecurity(app: FastifyInstance, config: ResolvedConfig): Promise<void> {
+  const { host, token, allowedHosts, allowedOrigins, rateLimitPerMinute } = config.http;
+  const hosts = new Set(["localhost", "127.0.0.1", "[::1]", ...allowedHosts.map((h) => h.toLowerCase())]);
+  if (!isLoopback(host) && host !== "0.0.0.0" && host !== "::") hosts.add(host.toLowerCase());
+  const anyHost = host === "0.0.0.0" || host === "::";
+  const origins = new Set(allowedOrigins.map((o) => o.replace(/\/$/, "").toLowerCase()));
+  const expected = token ? digest(token) : null;
+
+  app.addHook("onRequest", async (request: FastifyRequest) => {
+    const hostHeader = request.headers.host ?? "";
+    const name = hostName(hostHeader).toLowerCase();
+    // Bound to all interfaces (only allowed with a token), any name reaching us is accepted.
+    if (!anyHost && !hosts.has(name) && !isLoopback(name)) {
+      throw new ProblemError(403, "CODEXD_HOST_NOT_ALLOWED", "Host not allowed", `Host ${JSON.stringify(hostHeader)} is not this daemon's (add it to CODEXD_ALLOWED_HOSTS)`);
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined) {
+      const own = `http://${hostHeader}`.toLowerCase();
+      if (origin.toLowerCase() !== own && !origins.has(origin.replace(/\/$/, "").toLowerCase())) {
+        throw new ProblemError(403, "CODEXD_ORIGIN_NOT_ALLOWED", "Origin not allowed", `Origin ${JSON.stringify(origin)} may not call this daemon (add it to CODEXD_ALLOWED_ORIGINS)`);
+      }
+    }
+    if (expected && needsToken(request.url)) {
+      const header = request.headers.authorization ?? "";
+      const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+      if (!presented || !timingSafeEqual(digest(presented), expected)) {
+        throw new ProblemError(401, "CODEXD_UNAUTHORIZED", "Unauthorized", "A valid bearer token is required", {}, { "www-authenticate": 'Bearer realm="codexd"' });
+      }
+    }
+  });
+
+  if (rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: rateLimitPerMinute,
+      timeWindow: 60_000,
+      // Reads are cheap and idempotent; the limit guards the routes that change things.
+      allowList: (request) => !MUTATING.has(request.method),
+      errorResponseBuilder: (_request, context) =>
+        new ProblemError(429, "CODEXD_RATE_LIMITED", "Too many requests", `More than ${context.max} changing requests in ${context.after}; retry later`),
+    });
+  }
+}
+
+/**
+ * Every route can answer what the hooks above answer: document it on each route (for the
+ * contract and for the serializer) instead of repeating it in every route file.
+ */
+export function documentSecurityResponses(app: FastifyInstance, problems: (...statuses: number[]) => Record<number, unknown>): void {
+  app.addHook("onRoute", (route) => {
+    const schema = route.schema as (Record<string, unknown> & { response?: Record<string, unknown> }) | undefined;
+    if (!schema || schema.hide) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const statuses = [403];
+    if (needsToken(route.url)) statuses.push(401);
+    if (methods.some((m) => MUTATING.has(m))) statuses.push(429);
+    if (schema.body) statuses.push(413, 415);
+    schema.response = { ...problems(...statuses), ...schema.response };
+    if (needsToken(route.url)) schema.security = [{ bearerAuth: [] }];
+  });
+}
