@@ -3,12 +3,21 @@ import { request, type Dispatcher } from "undici";
 import type { ChildLogs, ChildStartResult, ChildState, ChildVerbResult, ChildWaitResult, SIGNALS, WAIT_CONDITION_VALUES } from "../../schemas/child.js";
 import type { Problem } from "../../schemas/common.js";
 import type { CodexdEvent, EventPage, EventQuery } from "../../schemas/events.js";
+import type { ApprovalRecord, DecisionBody } from "../../schemas/approvals.js";
+import type { CreateRunBody, RunRecord, RunStatus } from "../../schemas/runs.js";
+import type { CreateSessionBody, SessionRecord, SessionStatus, StartTurnBody } from "../../schemas/sessions.js";
 import type { StatusResponse } from "../../schemas/status.js";
+import type { TurnRecord } from "../../schemas/turns.js";
 import { CodexdApiError } from "./errors.js";
 import { readSse } from "./sse-reader.js";
 
 export { CodexdApiError };
-export type { ChildState, CodexdEvent, EventPage, StatusResponse };
+export type { ApprovalRecord, ChildState, CodexdEvent, EventPage, RunRecord, SessionRecord, StatusResponse, TurnRecord };
+
+export interface Page {
+  limit?: number;
+  cursor?: string;
+}
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:4319 */
@@ -25,7 +34,7 @@ export interface StreamOptions extends Omit<EventQuery, "after" | "limit"> {
   reconnectDelayMs?: number;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
+type Query = object;
 
 /** Typed client for the codexd REST API; problem+json answers throw CodexdApiError. */
 export class CodexdClient {
@@ -36,7 +45,7 @@ export class CodexdClient {
   }
 
   listEvents(query: EventQuery = {}): Promise<EventPage> {
-    return this.call("GET", "/v1/events", { query: query as Query });
+    return this.call("GET", "/v1/events", { query });
   }
 
   readonly child = {
@@ -50,6 +59,60 @@ export class CodexdClient {
       this.call("POST", "/v1/child/wait", { query: { condition, timeoutMs } }),
     logs: (query: { stream?: "stderr" | "stdout"; tail?: number } = {}): Promise<Static<typeof ChildLogs>> =>
       this.call("GET", "/v1/child/logs", { query }),
+  };
+
+  health(): Promise<{ status: "ok" }> {
+    return this.call("GET", "/healthz");
+  }
+
+  ready(): Promise<{ status: "ready"; checks: Record<string, boolean> }> {
+    return this.call("GET", "/readyz");
+  }
+
+  metrics(): Promise<string> {
+    return this.call("GET", "/metrics", { text: true });
+  }
+
+  readonly sessions = {
+    create: (body: CreateSessionBody = {}): Promise<SessionRecord> => this.call("POST", "/v1/sessions", { body }),
+    list: (query: { status?: SessionStatus } & Page = {}): Promise<{ sessions: SessionRecord[]; nextCursor: string | null }> =>
+      this.call("GET", "/v1/sessions", { query }),
+    get: (id: string): Promise<SessionRecord> => this.call("GET", `/v1/sessions/${encodeURIComponent(id)}`),
+    close: (id: string): Promise<SessionRecord> => this.call("DELETE", `/v1/sessions/${encodeURIComponent(id)}`),
+    startTurn: (id: string, body: StartTurnBody): Promise<{ sessionId: string; turnId: string; status: string; steered: boolean }> =>
+      this.call("POST", `/v1/sessions/${encodeURIComponent(id)}/turns`, { body }),
+    listTurns: (id: string, query: Page = {}): Promise<{ turns: TurnRecord[]; nextCursor: string | null }> =>
+      this.call("GET", `/v1/sessions/${encodeURIComponent(id)}/turns`, { query }),
+    getTurn: (id: string, turnId: string): Promise<TurnRecord> =>
+      this.call("GET", `/v1/sessions/${encodeURIComponent(id)}/turns/${encodeURIComponent(turnId)}`),
+    interrupt: (id: string): Promise<{ sessionId: string; turnId: string; requested: boolean }> =>
+      this.call("POST", `/v1/sessions/${encodeURIComponent(id)}/interrupt`),
+  };
+
+  readonly approvals = {
+    list: (query: { status?: ApprovalRecord["status"]; sessionId?: string } & Page = {}): Promise<{ approvals: ApprovalRecord[]; nextCursor: string | null }> =>
+      this.call("GET", "/v1/approvals", { query }),
+    get: (id: string): Promise<ApprovalRecord> => this.call("GET", `/v1/approvals/${encodeURIComponent(id)}`),
+    decide: (id: string, decision: DecisionBody["decision"]): Promise<ApprovalRecord> =>
+      this.call("POST", `/v1/approvals/${encodeURIComponent(id)}/decision`, { body: { decision } }),
+  };
+
+  readonly runs = {
+    /** With an idempotency key, retrying after a lost answer returns the same run. */
+    create: (body: CreateRunBody, idempotencyKey?: string): Promise<RunRecord> =>
+      this.call("POST", "/v1/runs", { body, headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {} }),
+    list: (query: { status?: RunStatus; sessionId?: string } & Page = {}): Promise<{ runs: RunRecord[]; nextCursor: string | null }> =>
+      this.call("GET", "/v1/runs", { query }),
+    get: (id: string, waitMs?: number): Promise<RunRecord> => this.call("GET", `/v1/runs/${encodeURIComponent(id)}`, { query: { waitMs } }),
+    /** Long-poll until the run ends (or `timeoutMs` passes; then the latest state). */
+    wait: async (id: string, timeoutMs = 600_000): Promise<RunRecord> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await this.runs.get(id, Math.min(60_000, Math.max(0, deadline - Date.now())));
+        if (!["queued", "running"].includes(run.status) || Date.now() >= deadline) return run;
+      }
+    },
+    cancel: (id: string): Promise<{ changed: boolean; run: RunRecord }> => this.call("POST", `/v1/runs/${encodeURIComponent(id)}/cancel`),
   };
 
   /**
@@ -66,7 +129,7 @@ export class CodexdClient {
       if (cursor !== undefined) headers["last-event-id"] = String(cursor);
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(this.url("/v1/events/stream", filter as Query), {
+        response = await request(this.url("/v1/events/stream", filter), {
           method: "GET",
           headers: this.headers(headers),
           signal,
@@ -99,8 +162,12 @@ export class CodexdClient {
     }
   }
 
-  private async call<T>(method: "GET" | "POST" | "DELETE", path: string, init: { query?: Query; body?: unknown } = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: "application/json" };
+  private async call<T>(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    init: { query?: Query; body?: unknown; headers?: Record<string, string>; text?: boolean } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: init.text ? "text/plain" : "application/json", ...init.headers };
     if (init.body !== undefined) headers["content-type"] = "application/json";
     const response = await request(this.url(path, init.query), {
       method,
@@ -109,7 +176,7 @@ export class CodexdClient {
       ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
     });
     if (response.statusCode >= 400) throw await this.problem(response);
-    return (await response.body.json()) as T;
+    return (init.text ? await response.body.text() : await response.body.json()) as T;
   }
 
   private async problem(response: Dispatcher.ResponseData): Promise<CodexdApiError> {
@@ -127,7 +194,7 @@ export class CodexdClient {
 
   private url(path: string, query: Query = {}): string {
     const url = new URL(path, this.options.baseUrl);
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(query) as [string, unknown][]) if (value !== undefined) url.searchParams.set(key, String(value));
     return url.toString();
   }
 }
