@@ -34,5 +34,5 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (_request, reply) => reply.type("application/yaml").send(app.swagger({ yaml: true })),
   );
 
-  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true } });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true, displayOperationId: true } });
 };
