@@ -12,7 +12,7 @@ import type { Daemon } from "../daemon.js";
  */
 export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "codexd_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "codexd_" });
   const { store, child } = daemon;
 
   const requests = new Counter({ name: "codexd_http_requests_total", help: "HTTP requests by route and status", labelNames: ["method", "route", "status"], registers: [registry] });
