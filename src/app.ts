@@ -13,7 +13,7 @@ import { sessionRoutes } from "../routes/sessions.js";
 import { statusRoutes } from "../routes/status.js";
 import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
-import { installProblemHandlers } from "./http/problem-handler.js";
+import { frameworkProblem, installProblemHandlers } from "./http/problem-handler.js";
 import { createMetrics } from "./http/metrics.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
 import { problems } from "../schemas/common.js";
@@ -38,6 +38,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     // Unknown properties are an error, not something to strip silently.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: true } },
     return503OnClosing: true,
+    frameworkErrors: frameworkProblem,
     forceCloseConnections: "idle",
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -118,10 +118,12 @@ export class Daemon {
   }
 
   readiness(): Readiness {
-    const checks = { store: this.state === "running", child: this.child.ready };
+    const running = this.state === "running";
+    // Before start the store holds nothing to ask the child about.
+    const checks = { store: running, child: running && this.child.ready };
     const reasons = Object.entries(checks)
       .filter(([, ok]) => !ok)
-      .map(([name]) => (name === "child" ? `child is ${this.child.state.status}` : `${name} not ready`));
+      .map(([name]) => (name === "child" && running ? `child is ${this.child.state.status}` : `${name} not ready`));
     return { ready: reasons.length === 0, checks, reasons };
   }
 }

@@ -29,11 +29,7 @@ function problemFor(error: FastifyError | ProblemError | Error, request: Fastify
       code: "CODEXD_VALIDATION_FAILED",
       detail: fe.message,
       ...base,
-      errors: fe.validation.map((v) => ({
-        location: fe.validationContext ?? "request",
-        path: v.instancePath || "/",
-        message: describeValidation(v),
-      })),
+      errors: summarizeValidation(fe.validation, fe.validationContext ?? "request"),
     };
   }
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
@@ -50,6 +46,25 @@ function problemFor(error: FastifyError | ProblemError | Error, request: Fastify
   return { type: PROBLEM_TYPE_BASE + "codexd_internal", title: "Internal error", status: 500, code: "CODEXD_INTERNAL", detail: "An internal error occurred; see the daemon log", ...base };
 }
 
+type ValidationItem = { keyword: string; instancePath: string; message?: string; params: Record<string, unknown> };
+
+/**
+ * One entry per offending value: Ajv reports a value that fails a union of constants once per
+ * constant plus once for the union; say instead which values are allowed.
+ */
+function summarizeValidation(items: readonly ValidationItem[], location: string) {
+  const byPath = new Map<string, ValidationItem[]>();
+  for (const item of items) {
+    const path = item.instancePath || "/";
+    byPath.set(path, [...(byPath.get(path) ?? []), item]);
+  }
+  return [...byPath].map(([path, group]) => {
+    const allowed = group.filter((v) => v.keyword === "const").map((v) => JSON.stringify(v.params.allowedValue));
+    const message = allowed.length > 1 ? `must be one of ${allowed.join(", ")}` : group.filter((v) => v.keyword !== "anyOf").map(describeValidation).join("; ") || describeValidation(group[0]!);
+    return { location, path, message };
+  });
+}
+
 function describeValidation(v: { keyword: string; message?: string; params: Record<string, unknown> }): string {
   if (v.keyword === "additionalProperties") return `unknown property ${JSON.stringify(v.params.additionalProperty)}`;
   if (v.keyword === "required") return `missing required property ${JSON.stringify(v.params.missingProperty)}`;
@@ -61,6 +76,11 @@ export function sendProblem(reply: FastifyReply, problem: Problem & Record<strin
 }
 
 /** One place where every error becomes problem+json; stacks stay in the log. */
+/** For errors raised before routing (e.g. a malformed URL): Fastify's `frameworkErrors` option. */
+export function frameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(reply, problemFor(error, request));
+}
+
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = problemFor(error, request);
