@@ -128,7 +128,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       if (!request.query.follow) return { stream, lines: await daemon.store.tailChildOutput(stream, tail) };
       if (daemon.streams.closing) throw new ProblemError(503, "CODEXD_SHUTTING_DOWN", "Shutting down", "The daemon is shutting down");
       reply.hijack();
-      await serveLogStream(child, daemon.store, daemon.streams, new SseWriter(reply.raw), stream, tail, daemon.config.streams);
+      await serveLogStream(child, daemon.store, daemon.streams.register(new SseWriter(reply.raw)), stream, tail, daemon.config.streams);
       return reply;
     },
   );

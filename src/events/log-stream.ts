@@ -1,7 +1,7 @@
 import type { ChildSupervisor } from "../child/supervisor.js";
 import type { StateStore } from "../state/store.js";
-import type { SseWriter } from "./sse-writer.js";
-import type { StreamEnd, StreamHub } from "./stream-hub.js";
+import { encodeFrame } from "./sse-writer.js";
+import type { StreamEnd, StreamHandle } from "./stream-hub.js";
 import type { EventStreamSettings } from "./event-stream.js";
 import { SubscriberQueue } from "./subscriber-queue.js";
 
@@ -13,8 +13,7 @@ import { SubscriberQueue } from "./subscriber-queue.js";
 export async function serveLogStream(
   child: ChildSupervisor,
   store: StateStore,
-  hub: StreamHub,
-  writer: SseWriter,
+  handle: StreamHandle,
   stream: "stderr" | "stdout",
   tail: number,
   settings: EventStreamSettings,
@@ -30,20 +29,24 @@ export async function serveLogStream(
     partial = pieces.pop() ?? "";
     for (const line of pieces) queue.push(line);
   });
+  const { writer } = handle;
+  const encode = (line: string) => {
+    delivered++;
+    return encodeFrame({ event: stream, data: line });
+  };
+  let how: StreamEnd = "client-closed";
   try {
     writer.open();
-    for (const line of await store.tailChildOutput(stream, tail)) await writer.send({ event: stream, data: line });
-    return await hub.pump({
-      writer,
+    await writer.write((await store.tailChildOutput(stream, tail)).map((line) => encodeFrame({ event: stream, data: line })).join(""));
+    how = await handle.pump({
       queue,
-      send: async (line) => {
-        await writer.send({ event: stream, data: line });
-        delivered++;
-      },
+      encode,
       heartbeatMs: settings.heartbeatMs,
       overflowEvent: () => ({ event: "overflow", data: JSON.stringify({ delivered, reason: "reader fell behind" }) }),
     });
+    return how;
   } finally {
     unsubscribe();
+    handle.end(how);
   }
 }

@@ -1,5 +1,20 @@
 import type { ServerResponse } from "node:http";
 
+export interface SseFrame {
+  id?: number | string;
+  event?: string;
+  data: string;
+}
+
+/** One Server-Sent Events frame as text. */
+export function encodeFrame(frame: SseFrame): string {
+  let text = "";
+  if (frame.id !== undefined) text += `id: ${frame.id}\n`;
+  if (frame.event) text += `event: ${frame.event}\n`;
+  for (const line of frame.data.split("\n")) text += `data: ${line}\n`;
+  return `${text}\n`;
+}
+
 /** Writes Server-Sent Events to a raw response, honouring backpressure. */
 export class SseWriter {
   private ended = false;
@@ -23,25 +38,16 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
-  /** Write one event; resolves when the socket can take more. */
-  send(event: { id?: number | string; event?: string; data: string }): Promise<void> {
-    let frame = "";
-    if (event.id !== undefined) frame += `id: ${event.id}\n`;
-    if (event.event) frame += `event: ${event.event}\n`;
-    for (const line of event.data.split("\n")) frame += `data: ${line}\n`;
-    return this.write(`${frame}\n`);
+  send(frame: SseFrame): Promise<void> {
+    return this.write(encodeFrame(frame));
   }
 
   comment(text: string): Promise<void> {
     return this.write(`: ${text}\n\n`);
   }
 
-  end(): void {
-    if (!this.res.writableEnded) this.res.end();
-    this.ended = true;
-  }
-
-  private write(text: string): Promise<void> {
+  /** Write already encoded frames; resolves when the socket can take more (or is gone). */
+  write(text: string): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.res.write(text)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -53,5 +59,25 @@ export class SseWriter {
       this.res.once("drain", done);
       this.res.once("close", done);
     });
+  }
+
+  /** Write, and drop the connection when the reader has not taken it within `ms`. */
+  async writeWithin(text: string, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+    const outcome = await Promise.race([this.write(text), late]);
+    clearTimeout(timer);
+    if (outcome === "late") this.destroy();
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+    this.ended = true;
+  }
+
+  /** For a reader that stopped reading: drop the connection instead of waiting on it. */
+  destroy(): void {
+    this.res.destroy();
+    this.ended = true;
   }
 }

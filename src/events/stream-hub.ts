@@ -1,23 +1,89 @@
-import type { SseWriter } from "./sse-writer.js";
-import { SubscriberQueue } from "./subscriber-queue.js";
+import { encodeFrame, type SseWriter } from "./sse-writer.js";
+import type { SubscriberQueue } from "./subscriber-queue.js";
 
 export type StreamEnd = "client-closed" | "overflow" | "shutdown";
 
 export interface PumpOptions<T> {
-  writer: SseWriter;
   queue: SubscriberQueue<T>;
-  send: (item: T) => Promise<void>;
+  /** The item as an SSE frame (cache it when many streams send the same item). */
+  encode: (item: T) => string;
+  /** Called with the last item of each batch once it is written. */
+  onSent?: (item: T) => void;
   heartbeatMs: number;
   /** The final event when the subscriber fell behind; it carries what is needed to resume. */
   overflowEvent: () => { event: string; data: string };
 }
 
+/** Frames written per socket write: enough to amortise the syscall, small enough to interleave. */
+const BATCH = 256;
+
+/** One open stream, registered from its first byte (replay included) to its end. */
+export class StreamHandle {
+  private done!: (end: StreamEnd) => void;
+  readonly finished = new Promise<StreamEnd>((resolve) => (this.done = resolve));
+
+  constructor(
+    readonly writer: SseWriter,
+    private readonly hub: StreamHub,
+  ) {}
+
+  get closing(): boolean {
+    return this.hub.closing;
+  }
+
+  /** Drain `queue` to the socket until the client leaves, the queue overflows, or shutdown. */
+  async pump<T>({ queue, encode, onSent, heartbeatMs, overflowEvent }: PumpOptions<T>): Promise<StreamEnd> {
+    const { writer } = this;
+    this.hub.watch(this, queue);
+    let writing = false;
+    const heartbeat = setInterval(() => {
+      if (!writing) void writer.comment("heartbeat");
+    }, heartbeatMs);
+    heartbeat.unref();
+    try {
+      for (;;) {
+        if (writer.closed) return "client-closed";
+        while (queue.size > 0) {
+          const batch: T[] = [];
+          let item: T | undefined;
+          while (batch.length < BATCH && (item = queue.shift()) !== undefined) batch.push(item);
+          writing = true;
+          await writer.write(batch.map(encode).join(""));
+          writing = false;
+          if (writer.closed) return "client-closed";
+          onSent?.(batch.at(-1)!);
+        }
+        if (queue.overflowed) {
+          // This reader is behind already: tell it where to resume, but do not wait on it for long.
+          await writer.writeWithin(encodeFrame(overflowEvent()), heartbeatMs);
+          return "overflow";
+        }
+        if (queue.closed || this.hub.closing) {
+          await writer.send({ event: "shutdown", data: JSON.stringify({ reason: "daemon shutting down" }) });
+          return "shutdown";
+        }
+        await queue.wait();
+      }
+    } finally {
+      clearInterval(heartbeat);
+      queue.close();
+    }
+  }
+
+  /** The stream is over, however it ended. */
+  end(how: StreamEnd): void {
+    this.writer.end();
+    this.done(how);
+  }
+}
+
 /**
- * Every open stream, so shutdown can end them all with a final event instead of waiting for
- * them; and the one loop that moves a subscriber's queue to its socket.
+ * Every open stream, so shutdown can end them all with a final event, and drop those whose
+ * reader stopped reading instead of waiting for them forever.
  */
 export class StreamHub {
-  private readonly open = new Set<{ queue: SubscriberQueue<unknown>; finished: Promise<StreamEnd> }>();
+  private readonly open = new Set<StreamHandle>();
+  private readonly queues = new Map<StreamHandle, SubscriberQueue<unknown>>();
   private shuttingDown = false;
 
   get count(): number {
@@ -28,52 +94,32 @@ export class StreamHub {
     return this.shuttingDown;
   }
 
-  /** Drain `queue` to the socket until the client leaves, the queue overflows or shutdown. */
-  pump<T>(options: PumpOptions<T>): Promise<StreamEnd> {
-    const entry = { queue: options.queue as SubscriberQueue<unknown>, finished: this.run(options) };
-    this.open.add(entry);
-    void entry.finished.finally(() => this.open.delete(entry));
-    return entry.finished;
+  /** Register a stream before anything is written to it. */
+  register(writer: SseWriter): StreamHandle {
+    const handle = new StreamHandle(writer, this);
+    this.open.add(handle);
+    void handle.finished.then(() => {
+      this.open.delete(handle);
+      this.queues.delete(handle);
+    });
+    return handle;
   }
 
-  /** End every stream with a final `shutdown` event; resolves when all are closed or after `timeoutMs`. */
-  async closeAll(timeoutMs = 2000): Promise<void> {
+  /** Called by a stream when it starts its live tail, so shutdown can wake it. */
+  watch(handle: StreamHandle, queue: SubscriberQueue<unknown>): void {
+    this.queues.set(handle, queue);
+    if (this.shuttingDown) queue.close();
+  }
+
+  /** End every stream with a final `shutdown` event; after `graceMs`, drop the ones still stuck. */
+  async closeAll(graceMs = 2000): Promise<void> {
     this.shuttingDown = true;
     const pending = [...this.open];
-    for (const entry of pending) entry.queue.close();
-    await Promise.race([Promise.all(pending.map((e) => e.finished)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-  }
-
-  private async run<T>({ writer, queue, send, heartbeatMs, overflowEvent }: PumpOptions<T>): Promise<StreamEnd> {
-    let writing = false;
-    const heartbeat = setInterval(() => {
-      if (!writing) void writer.comment("heartbeat");
-    }, heartbeatMs);
-    heartbeat.unref();
-    try {
-      for (;;) {
-        if (writer.closed) return "client-closed";
-        let item: T | undefined;
-        while ((item = queue.shift()) !== undefined) {
-          writing = true;
-          await send(item);
-          writing = false;
-          if (writer.closed) return "client-closed";
-        }
-        if (queue.overflowed) {
-          await writer.send(overflowEvent());
-          return "overflow";
-        }
-        if (queue.closed || this.shuttingDown) {
-          await writer.send({ event: "shutdown", data: JSON.stringify({ reason: "daemon shutting down" }) });
-          return "shutdown";
-        }
-        await queue.wait();
-      }
-    } finally {
-      clearInterval(heartbeat);
-      queue.close();
-      writer.end();
-    }
+    for (const queue of this.queues.values()) queue.close();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"grace-over">((resolve) => (timer = setTimeout(() => resolve("grace-over"), graceMs)));
+    const outcome = await Promise.race([Promise.all(pending.map((h) => h.finished)), graceOver]);
+    clearTimeout(timer);
+    if (outcome === "grace-over") for (const handle of this.open) handle.writer.destroy();
   }
 }

@@ -1,7 +1,5 @@
-import { createReadStream } from "node:fs";
 import { open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
@@ -26,6 +24,9 @@ export class EventLog {
   private size = 0;
   /** Seq of the oldest event still on disk (live or rotated), kept current across rotations. */
   oldestSeq: number | null = null;
+  /** Bumped when a rotation starts and when it ends (odd while renaming), so a reader can tell its list of files is not a consistent one. */
+  private generation = 0;
+  private rotation: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EventLogOptions) {}
 
@@ -87,46 +88,86 @@ export class EventLog {
   }
 
   private async findOldestSeq(): Promise<number | null> {
-    for (const file of await this.files()) {
-      for await (const event of readEvents(file)) return event.seq;
+    const handles = await this.openSnapshot();
+    try {
+      for (const handle of handles) {
+        const seq = await firstSeq(handle);
+        if (seq !== null) return seq;
+      }
+      return null;
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
     }
-    return null;
+  }
+
+  /**
+   * Open every file, oldest first, as one consistent set: a rotation between listing and opening
+   * renames files under our feet, so then list and open again. Open handles survive later renames.
+   */
+  private async openSnapshot(): Promise<FileHandle[]> {
+    for (;;) {
+      if (this.generation % 2 === 1) await this.rotation.catch(() => {});
+      const generation = this.generation;
+      const files = await this.files();
+      const handles = (await Promise.all(files.map((f) => open(f, "r").catch(() => null)))).filter((h): h is FileHandle => h !== null);
+      if (generation === this.generation) return handles;
+      await Promise.all(handles.map((h) => h.close()));
+    }
   }
 
   /** Events with seq > after, in order, up to limit, that pass the filter. */
   async readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
-    const out: CodexdEvent[] = [];
-    const files = await this.files();
-    let start = 0;
-    // Skip whole files that end before the cursor: a file can be skipped when the next one starts at or before after+1.
-    for (let i = files.length - 2; i >= 0; i--) {
-      const nextFirst = await firstSeq(files[i + 1]!);
-      if (nextFirst !== null && nextFirst <= after + 1) {
-        start = i + 1;
-        break;
+    const handles = await this.openSnapshot();
+    try {
+      const out: CodexdEvent[] = [];
+      let start = 0;
+      // Skip whole files that end before the cursor: a file can be skipped when the next one starts at or before after+1.
+      for (let i = handles.length - 2; i >= 0; i--) {
+        const nextFirst = await firstSeq(handles[i + 1]!);
+        if (nextFirst !== null && nextFirst <= after + 1) {
+          start = i + 1;
+          break;
+        }
       }
-    }
-    for (const file of files.slice(start)) {
-      for await (const event of readEvents(file)) {
-        if (event.seq <= after || !keep(event)) continue;
-        out.push(event);
-        if (out.length >= limit) return out;
+      for (const handle of handles.slice(start)) {
+        for await (const event of readEvents(handle)) {
+          if (event.seq <= after || !keep(event)) continue;
+          out.push(event);
+          if (out.length >= limit) return out;
+        }
       }
+      return out;
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
     }
-    return out;
   }
 
   /** The newest `count` events across the live and rotated files, oldest first. Reads backwards. */
   async readTail(count: number): Promise<CodexdEvent[]> {
-    const files = await this.files();
-    let collected: CodexdEvent[] = [];
-    for (let i = files.length - 1; i >= 0 && collected.length < count; i--) {
-      collected = [...(await readLastEvents(files[i]!, count - collected.length)), ...collected];
+    const handles = await this.openSnapshot();
+    try {
+      let collected: CodexdEvent[] = [];
+      for (let i = handles.length - 1; i >= 0 && collected.length < count; i--) {
+        collected = [...(await readLastEvents(handles[i]!, count - collected.length)), ...collected];
+      }
+      return collected;
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
     }
-    return collected;
   }
 
   private async rotate(): Promise<void> {
+    this.generation++;
+    this.rotation = this.renameFiles();
+    try {
+      await this.rotation;
+    } finally {
+      this.generation++;
+    }
+    this.oldestSeq = await this.findOldestSeq();
+  }
+
+  private async renameFiles(): Promise<void> {
     const { path, keepFiles } = this.options;
     await this.handle?.close();
     this.handle = null;
@@ -142,7 +183,6 @@ export class EventLog {
     this.handle = await open(path, "a+", FILE_MODE);
     this.size = 0;
     await fsyncDir(dirname(path));
-    this.oldestSeq = await this.findOldestSeq();
   }
 
   private async lastSeqOfRotated(): Promise<number> {
@@ -186,62 +226,56 @@ function parseEvent(line: string): CodexdEvent | null {
   }
 }
 
-async function* readEvents(file: string): AsyncGenerator<CodexdEvent> {
-  const stream = createReadStream(file, { encoding: "utf8" });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) {
-      const event = parseEvent(line);
+/** Events in file order, read with positional reads (the handle stays usable for other readers). */
+async function* readEvents(handle: FileHandle): AsyncGenerator<CodexdEvent> {
+  const chunk = Buffer.alloc(256 * 1024);
+  let position = 0;
+  let carry = Buffer.alloc(0);
+  for (;;) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+    let lineStart = 0;
+    for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, lineStart)) {
+      const event = parseEvent(buf.toString("utf8", lineStart, nl));
+      lineStart = nl + 1;
       if (event) yield event;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  } finally {
-    lines.close();
-    stream.destroy();
+    // Copy the partial last line: `chunk` is reused by the next read.
+    carry = Buffer.from(buf.subarray(lineStart));
   }
 }
 
-async function readLastEvents(file: string, count: number): Promise<CodexdEvent[]> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-  try {
-    let pos = (await handle.stat()).size;
-    let carry = Buffer.alloc(0);
-    const events: CodexdEvent[] = [];
-    while (pos > 0 && events.length < count) {
-      const start = Math.max(0, pos - 64 * 1024);
-      const chunk = Buffer.alloc(pos - start);
-      await handle.read(chunk, 0, chunk.length, start);
-      pos = start;
-      const buf = Buffer.concat([chunk, carry]);
-      // The bytes before the first newline may be a partial line (cut mid-character even) unless
-      // this chunk starts the file: keep them as bytes for the next round.
-      const cut = pos > 0 ? buf.indexOf(0x0a) + 1 : 0;
-      if (pos > 0 && cut === 0) {
-        carry = buf;
-        continue;
-      }
-      carry = buf.subarray(0, cut);
-      const lines = buf.subarray(cut).toString("utf8").split("\n");
-      for (let j = lines.length - 1; j >= 0 && events.length < count; j--) {
-        const event = parseEvent(lines[j]!);
-        if (event) events.push(event);
-      }
+async function readLastEvents(handle: FileHandle, count: number): Promise<CodexdEvent[]> {
+  let pos = (await handle.stat()).size;
+  let carry = Buffer.alloc(0);
+  const events: CodexdEvent[] = [];
+  while (pos > 0 && events.length < count) {
+    const start = Math.max(0, pos - 64 * 1024);
+    const chunk = Buffer.alloc(pos - start);
+    await handle.read(chunk, 0, chunk.length, start);
+    pos = start;
+    const buf = Buffer.concat([chunk, carry]);
+    // The bytes before the first newline may be a partial line (cut mid-character even) unless
+    // this chunk starts the file: keep them as bytes for the next round.
+    const cut = pos > 0 ? buf.indexOf(0x0a) + 1 : 0;
+    if (pos > 0 && cut === 0) {
+      carry = buf;
+      continue;
     }
-    return events.reverse();
-  } finally {
-    await handle.close();
+    carry = buf.subarray(0, cut);
+    const lines = buf.subarray(cut).toString("utf8").split("\n");
+    for (let j = lines.length - 1; j >= 0 && events.length < count; j--) {
+      const event = parseEvent(lines[j]!);
+      if (event) events.push(event);
+    }
   }
+  return events.reverse();
 }
 
-async function firstSeq(file: string): Promise<number | null> {
-  for await (const event of readEvents(file)) return event.seq;
+async function firstSeq(handle: FileHandle): Promise<number | null> {
+  for await (const event of readEvents(handle)) return event.seq;
   return null;
 }
 
