@@ -34,6 +34,18 @@ export interface StreamOptions extends Omit<EventQuery, "after" | "limit"> {
   reconnectDelayMs?: number;
 }
 
+export interface LogFollowOptions {
+  stream?: "stderr" | "stdout";
+  /** Lines of history sent before the live ones (daemon default 200). */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  stream: "stderr" | "stdout";
+  line: string;
+}
+
 type Query = object;
 
 /** Typed client for the codexd REST API; problem+json answers throw CodexdApiError. */
@@ -159,6 +171,34 @@ export class CodexdClient {
         response.body.destroy();
       }
       await delay(reconnectDelayMs);
+    }
+  }
+
+  /**
+   * The child's output as it is written: the last `tail` lines first, then live lines. Ends on
+   * the daemon's `shutdown` event, on abort or when the connection closes; throws on a problem,
+   * and when the daemon drops a reader that fell behind (`overflow`: lines were lost).
+   */
+  async *followLogs(options: LogFollowOptions = {}): AsyncGenerator<LogLine> {
+    const { signal, ...query } = options;
+    const response = await request(this.url("/v1/child/logs", { ...query, follow: true }), {
+      method: "GET",
+      headers: this.headers({ accept: "text/event-stream" }),
+      signal,
+      ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
+    });
+    if (response.statusCode !== 200) throw await this.problem(response);
+    try {
+      for await (const message of readSse(response.body)) {
+        if (message.event === "shutdown") return;
+        if (message.event === "overflow") throw new Error(`log stream dropped: ${message.data}`);
+        if (message.event === "stderr" || message.event === "stdout") yield { stream: message.event, line: message.data };
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    } finally {
+      response.body.destroy();
     }
   }
 
