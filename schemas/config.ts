@@ -45,6 +45,9 @@ export const ResolvedConfig = Type.Object(
       allowedHosts: Type.Array(Type.String({ minLength: 1 }), { description: "Host header names accepted besides loopback and the bound host" }),
       allowedOrigins: Type.Array(Type.String({ pattern: "^https?://" }), { description: "Browser origins accepted besides the daemon's own" }),
       rateLimitPerMinute: Type.Integer({ minimum: 0, description: "Mutating requests per client per minute; 0 disables" }),
+      responseAuditFile: Nullable(
+        Type.String({ minLength: 1, description: "Debugging aid, off by default: append every HTTP response (method, route, status, content type, body) to this file as a JSON line" }),
+      ),
     }),
     eventLog: Type.Object({
       maxBytes: Type.Integer({ minimum: 4096, description: "events.jsonl rotates past this size" }),
@@ -62,6 +65,9 @@ export const ResolvedConfig = Type.Object(
       retention: Type.Integer({ minimum: 0, description: "Finished runs kept in run-registry.json" }),
       concurrency: Type.Integer({ minimum: 1, maximum: 1000, description: "Runs executing at once" }),
       defaultTimeoutMs: Type.Integer({ minimum: 100, description: "A run's timeout when it gives none" }),
+    }),
+    sessions: Type.Object({
+      retention: Type.Integer({ minimum: 0, description: "Closed sessions kept in session-registry.json (all stay in the event log)" }),
     }),
     turns: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Finished turns kept in turn-registry.json (all stay in the event log)" }),

@@ -15,7 +15,9 @@ import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { frameworkProblem, installProblemHandlers } from "./http/problem-handler.js";
 import { createMetrics } from "./http/metrics.js";
+import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
+import { installValidators } from "./http/validation.js";
 import { problems } from "../schemas/common.js";
 
 export interface AppOptions {
@@ -35,17 +37,28 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     bodyLimit: daemon.config.http.bodyLimitBytes,
-    // Unknown properties are an error, not something to strip silently.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: true } },
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
     forceCloseConnections: "idle",
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of sharedSchemas) app.addSchema(schema);
-  // Streams are not idle connections: end them (with a final event) before the server waits on them.
-  app.addHook("preClose", async () => daemon.streams.closeAll());
+  // Unknown properties are an error, not something to strip silently; bodies are not coerced.
+  installValidators(app, sharedSchemas);
+  // Only JSON bodies: text/plain is 415 like any other type, not a string that fails validation.
+  app.removeContentTypeParser("text/plain");
+  // Streams and long-polls are not idle connections: end and answer them before the server waits
+  // on them, and let no connection stay open for keep-alive once closing has begun.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+    await daemon.releaseClients();
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   installProblemHandlers(app);
+  installResponseAudit(app, daemon.config.http.responseAuditFile);
   documentSecurityResponses(app, problems);
   await registerOpenApi(app);
   await installSecurity(app, daemon.config);

@@ -64,11 +64,11 @@ export class Daemon {
    */
   private followChildConnection(): void {
     let connected: unknown = null;
-    this.child.onStateChange((state) => {
+    this.child.onTransition((state) => {
       const connection = this.child.connection;
       if (state.status === "running" && connection && connection !== connected) {
         connected = connection;
-        void this.sessions.resumeAll().catch((error: unknown) => this.logger.error({ err: error }, "cannot resume sessions"));
+        void this.sessions.resumeAll(connection).catch((error: unknown) => this.logger.error({ err: error }, "cannot resume sessions"));
       } else if (state.status !== "running" && connected) {
         connected = null;
         void this.turns.childDown(`the child is ${state.status}`).catch((error: unknown) => this.logger.error({ err: error }, "cannot end turns"));
@@ -106,8 +106,7 @@ export class Daemon {
   async stop(reason: string): Promise<void> {
     if (this.state !== "running") return;
     this.state = "stopping";
-    await this.streams.closeAll();
-    this.runs.stop();
+    await this.releaseClients();
     this.turns.stop();
     await this.child.shutdown();
     await this.store.recordEvent({ level: "info", type: "daemon.stopped", message: `codexd stopping: ${reason}`, detail: { reason } });
@@ -115,6 +114,16 @@ export class Daemon {
     await this.store.close();
     this.state = "stopped";
     this.logger.info({ reason }, "daemon stopped");
+  }
+
+  /**
+   * The first step of shutdown, also taken before the HTTP server closes: end streams and answer
+   * long-polls and waits now, so no open request holds the shutdown up. Safe to call twice.
+   */
+  async releaseClients(): Promise<void> {
+    await this.streams.closeAll();
+    await this.runs.stop();
+    this.child.releaseWaiters();
   }
 
   readiness(): Readiness {

@@ -80,6 +80,8 @@ export class ChildSupervisor {
   private readonly ending = new WeakMap<AppServerLink, ChildCause | "stop">();
   private readonly limiter: StartLimiter;
   private readonly stateListeners = new Set<(state: ChildState) => void>();
+  private readonly transitionListeners = new Set<(state: ChildState) => void>();
+  private readonly waitReleases = new Set<() => void>();
   private readonly notificationListeners = new Set<(n: IncomingNotification) => void>();
   private readonly requestListeners = new Set<(r: IncomingServerRequest, c: JsonRpcConnection) => void>();
   private readonly protocolErrors: ProtocolErrorThrottle;
@@ -104,6 +106,16 @@ export class ChildSupervisor {
     return this.ready ? this.proc!.connection : null;
   }
 
+  /**
+   * Called synchronously at each transition, before it is durable: for reactions that must be in
+   * place before anything else can use the new state (e.g. gating turns until threads resume).
+   */
+  onTransition(listener: (state: ChildState) => void): () => void {
+    this.transitionListeners.add(listener);
+    return () => this.transitionListeners.delete(listener);
+  }
+
+  /** Called after each transition is durable. */
   onStateChange(listener: (state: ChildState) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
@@ -197,14 +209,23 @@ export class ChildSupervisor {
     const holds = (status: ChildStatus) => conditionHolds(condition, status) || orStatuses.includes(status);
     if (holds(this.state.status)) return Promise.resolve({ matched: true, state: this.state });
     return new Promise((resolve) => {
+      const release = () => done(false);
       const done = (matched: boolean) => {
         clearTimeout(timer);
         unsubscribe();
+        this.waitReleases.delete(release);
         resolve({ matched, state: this.state });
       };
-      const timer = setTimeout(() => done(false), timeoutMs);
+      const timer = setTimeout(release, timeoutMs);
       const unsubscribe = this.onStateChange((s) => holds(s.status) && done(true));
+      this.waitReleases.add(release);
     });
+  }
+
+  /** Answer every pending waitFor now (matched=false): shutdown must not wait on a long wait. */
+  releaseWaiters(): void {
+    for (const release of [...this.waitReleases]) release();
+    this.waitReleases.clear();
   }
 
   /** Daemon shutdown: stop the process but keep `desired`, so the next daemon start resumes it. */
@@ -460,6 +481,7 @@ export class ChildSupervisor {
     const level: EventLevel = to === "fatal" ? "error" : FAILURE_CAUSES.has(cause) ? "warn" : "info";
     const updated = store.updateChildState({ ...patch, status: to });
     const recorded = store.recordEvent({ level, type: "child.state_changed", message: `child ${from} -> ${to} (${cause})`, detail: { from, to, cause, ...detail } });
+    for (const listener of this.transitionListeners) listener(this.state);
     await Promise.all([updated, recorded]);
     logger.info({ from, to, cause, ...detail }, "child state changed");
     for (const listener of this.stateListeners) listener(this.state);

@@ -5,7 +5,7 @@ import { TERMINAL_RUN_STATUSES, type CreateRunBody, type RunRecord, type RunStat
 import type { TurnRecord } from "../../schemas/turns.js";
 import type { ChildSupervisor } from "../child/supervisor.js";
 import { ProblemError, notFound } from "../errors.js";
-import { paginate } from "../paginate.js";
+import { byCreation, paginate } from "../paginate.js";
 import type { ApprovalService } from "../sessions/approval-service.js";
 import type { SessionService } from "../sessions/session-service.js";
 import type { TurnService } from "../sessions/turn-service.js";
@@ -27,6 +27,8 @@ interface Execution {
   cancel: boolean;
   sessionId: string | null;
   approvalPolicy: string | null;
+  /** The run made its session itself, and closes it when it ends. */
+  ownSession: boolean;
 }
 
 /** The event type and level of each way a run can end. */
@@ -76,8 +78,13 @@ export class RunService {
     this.schedule();
   }
 
-  stop(): void {
+  /** Daemon shutdown: start nothing new, and answer every long-poll now with the current state. */
+  async stop(): Promise<void> {
     this.closed = true;
+    for (const [runId, set] of this.waiters) {
+      const latest = await this.deps.store.getRun(runId);
+      if (latest) for (const waiter of [...set]) waiter(latest);
+    }
   }
 
   /** The approval policy of the run executing on a session, which wins over the session's own. */
@@ -135,9 +142,8 @@ export class RunService {
   list(query: { status?: RunStatus; sessionId?: string; limit?: number; cursor?: string }) {
     const all = this.deps.store
       .listRuns()
-      .filter((r) => (query.status === undefined || r.status === query.status) && (query.sessionId === undefined || r.sessionId === query.sessionId))
-      .reverse();
-    const { page, nextCursor } = paginate(all, (r) => r.runId, query.limit ?? 50, query.cursor);
+      .filter((r) => (query.status === undefined || r.status === query.status) && (query.sessionId === undefined || r.sessionId === query.sessionId));
+    const { page, nextCursor } = paginate(all, byCreation((r) => r.runId, true), query.limit ?? 50, query.cursor);
     return { runs: page, nextCursor };
   }
 
@@ -216,7 +222,7 @@ export class RunService {
             }
             busy.add(run.sessionId);
           }
-          this.executing.set(run.runId, { cancel: false, sessionId: run.sessionId ?? null, approvalPolicy: run.approvalPolicy ?? null });
+          this.executing.set(run.runId, { cancel: false, sessionId: run.sessionId ?? null, approvalPolicy: run.approvalPolicy ?? null, ownSession: false });
           void this.execute(run).catch((error: unknown) => this.deps.logger.error({ err: error, runId: run.runId }, "run execution failed"));
         }
       } while (this.rescheduleRequested);
@@ -240,11 +246,14 @@ export class RunService {
           metadata: { runId: run.runId },
         });
         exec.sessionId = session.sessionId;
+        exec.ownSession = true;
         run = await store.upsertRun({ ...run, sessionId: session.sessionId, threadId: session.threadId ?? null, updatedAt: now() });
       }
       if (exec.cancel) return void (await this.finish(run, "cancelled", null));
       const accepted = await turns.start(run.sessionId!, { input: run.prompt ?? "", ...(run.model ? { model: run.model } : {}) });
       run = await store.upsertRun({ ...run, threadId: sessions.get(run.sessionId!).threadId ?? null, turnId: accepted.turnId, updatedAt: now() });
+      // A cancel that arrived while turn/start was in flight could not interrupt yet: do it now.
+      if (exec.cancel) await this.interruptTurn(run);
       const remaining = Math.max(0, (run.timeoutMs ?? this.deps.config.runs.defaultTimeoutMs) - (Date.now() - Date.parse(startedAt)));
       let turn = await turns.waitForEnd(accepted.turnId, remaining);
       let timedOut = false;
@@ -259,6 +268,7 @@ export class RunService {
       await this.finish(run, exec.cancel ? "cancelled" : "failed", { code: problem?.code ?? "CODEXD_INTERNAL", message: (error as Error).message });
     } finally {
       this.executing.delete(queued.runId);
+      if (exec.ownSession) await this.closeOldRunSessions().catch(() => undefined);
       this.schedule();
     }
   }
@@ -276,12 +286,29 @@ export class RunService {
     if (cancelled) return void (await this.finish(withTurn, "cancelled", null));
     if (!turn) return void (await this.finish(withTurn, "failed", { code: "CODEXD_TURN_LOST", message: "the turn did not end" }));
     if (turn.status === "completed") return void (await this.finish(withTurn, "completed", null));
-    if (turn.error?.code === "CODEXD_CHILD_EXITED") return void (await this.finish(withTurn, "failed", { code: "CODEXD_CHILD_EXITED", message: turn.error.message }));
+    if (turn.error?.code === "CODEXD_CHILD_EXITED") {
+      // Stopping the daemon stops the child too: that is an interruption, not a failure of the run.
+      if (this.closed) return void (await this.finish(withTurn, "interrupted", { code: "CODEXD_DAEMON_STOPPED", message: "the daemon stopped while the run was running" }));
+      return void (await this.finish(withTurn, "failed", { code: "CODEXD_CHILD_EXITED", message: turn.error.message }));
+    }
     if (turn.status === "interrupted") {
       const deny = withTurn.approvals?.find((a) => a.decision === "cancel");
       return void (await this.finish(withTurn, "interrupted", { code: deny ? "CODEXD_APPROVAL_DENIED" : "CODEXD_TURN_INTERRUPTED", message: deny ? "an approval was denied with cancel, which ends the turn" : "the turn was interrupted" }));
     }
     await this.finish(withTurn, "failed", { code: turn.error?.code ?? "CODEXD_TURN_FAILED", message: turn.error?.message ?? "the turn failed" });
+  }
+
+  /**
+   * Sessions made by runs stay open so a later run can continue on them, but only the newest
+   * `sessions.retention` of them: older idle ones are closed (and then pruned from the registry),
+   * so an orchestrator's thousands of runs do not grow session-registry.json without bound.
+   */
+  private async closeOldRunSessions(): Promise<void> {
+    const idle = this.deps.store.listSessions().filter((s) => s.status === "idle" && typeof s.metadata?.runId === "string" && !s.currentTurnId);
+    const excess = idle.length - this.deps.config.sessions.retention;
+    if (excess <= 0) return;
+    idle.sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : 1));
+    for (const session of idle.slice(0, excess)) await this.deps.sessions.close(session.sessionId);
   }
 
   private approvalsOf(turnId: string): NonNullable<RunRecord["approvals"]> {

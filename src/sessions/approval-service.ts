@@ -6,7 +6,7 @@ import type { ResolvedConfig } from "../../schemas/config.js";
 import type { IncomingServerRequest, JsonRpcConnection, JsonRpcId } from "../codex/jsonrpc-connection.js";
 import { ApprovalRequestParams, parseAs, type Decision } from "../codex/protocol.js";
 import { ProblemError, notFound } from "../errors.js";
-import { paginate } from "../paginate.js";
+import { byCreation, paginate } from "../paginate.js";
 import type { StateStore } from "../state/store.js";
 import type { SessionService } from "./session-service.js";
 
@@ -72,8 +72,15 @@ export function matchOffered(offered: readonly Decision[], chosen: Decision): De
 export class ApprovalService {
   private readonly records = new Map<string, ApprovalRecord>();
   private readonly pending = new Map<string, Pending>();
+  private readonly settledListeners = new Set<(record: ApprovalRecord) => void>();
 
   constructor(private readonly deps: ApprovalDeps) {}
+
+  /** Called when an approval is answered or expires. */
+  onSettled(listener: (record: ApprovalRecord) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
 
   hasPendingForTurn(turnId: string): boolean {
     for (const id of this.pending.keys()) if (this.records.get(id)?.turnId === turnId) return true;
@@ -88,9 +95,8 @@ export class ApprovalService {
 
   list(query: { status?: ApprovalRecord["status"]; sessionId?: string; limit?: number; cursor?: string }) {
     const all = [...this.records.values()]
-      .filter((a) => (query.status === undefined || a.status === query.status) && (query.sessionId === undefined || a.sessionId === query.sessionId))
-      .reverse();
-    const { page, nextCursor } = paginate(all, (a) => a.approvalId, query.limit ?? 50, query.cursor);
+      .filter((a) => (query.status === undefined || a.status === query.status) && (query.sessionId === undefined || a.sessionId === query.sessionId));
+    const { page, nextCursor } = paginate(all, byCreation((a) => a.approvalId, true), query.limit ?? 50, query.cursor);
     return { approvals: page, nextCursor };
   }
 
@@ -191,6 +197,7 @@ export class ApprovalService {
   private async finish(record: ApprovalRecord, status: ApprovalRecord["status"], decision: Decision | null, by: string): Promise<ApprovalRecord> {
     const done: ApprovalRecord = { ...record, status, decision, decidedBy: by, resolvedAt: now() };
     this.remember(done);
+    for (const listener of this.settledListeners) listener(done);
     const type = status === "expired" ? "approval.expired" : "approval.decided";
     await this.deps.store.recordEvent({
       level: status === "expired" ? "warn" : "info",
@@ -204,7 +211,7 @@ export class ApprovalService {
   }
 
   private remember(record: ApprovalRecord): void {
-    this.records.delete(record.approvalId);
+    // Map.set on a known key keeps its place: the records stay in request order.
     this.records.set(record.approvalId, record);
     if (this.records.size > HISTORY) {
       for (const [id] of this.records) {

@@ -24,4 +24,6 @@ export function routeCodexTraffic(child: ChildSupervisor, store: StateStore, tur
   });
   child.onServerRequest((request, connection) => approvals.handle(request, connection));
   turns.onTurnEnded((turn) => approvals.expire((a) => a.turnId === turn.turnId, "turn-ended"));
+  // The wait for an operator is not silence: the watchdog's clock starts again once it is over.
+  approvals.onSettled((approval) => turns.touch(approval.turnId));
 }

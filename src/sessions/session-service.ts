@@ -6,7 +6,7 @@ import type { ChildSupervisor } from "../child/supervisor.js";
 import { callCodex } from "../codex/codex-call.js";
 import { ThreadStartResult } from "../codex/protocol.js";
 import { ProblemError, notFound } from "../errors.js";
-import { paginate } from "../paginate.js";
+import { byCreation, paginate } from "../paginate.js";
 import type { StateStore } from "../state/store.js";
 
 export interface SessionDeps {
@@ -23,6 +23,10 @@ const now = () => new Date().toISOString();
 /** Sessions: one Codex thread each, created, listed, closed, and resumed after a child restart. */
 export class SessionService {
   private readonly byThread = new Map<string, string>();
+  /** The app-server connection each session's thread is loaded on. */
+  private readonly attachedTo = new Map<string, unknown>();
+  /** Sessions being resumed on a new connection; a turn on one of them waits for it. */
+  private readonly resuming = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -45,9 +49,8 @@ export class SessionService {
   list(query: { status?: SessionStatus; limit?: number; cursor?: string }) {
     const all = this.deps.store
       .listSessions()
-      .filter((s) => query.status === undefined || s.status === query.status)
-      .reverse();
-    const { page, nextCursor } = paginate(all, (s) => s.sessionId, query.limit ?? 50, query.cursor);
+      .filter((s) => query.status === undefined || s.status === query.status);
+    const { page, nextCursor } = paginate(all, byCreation((s) => s.sessionId, true), query.limit ?? 50, query.cursor);
     return { sessions: page, nextCursor };
   }
 
@@ -61,6 +64,7 @@ export class SessionService {
       ...(body.baseInstructions !== undefined ? { baseInstructions: body.baseInstructions } : {}),
       ...(body.developerInstructions !== undefined ? { developerInstructions: body.developerInstructions } : {}),
     };
+    const connection = this.deps.child.connection;
     const result = await callCodex(this.deps.child, "thread/start", threadParams, ThreadStartResult);
     const at = now();
     const session: SessionRecord = {
@@ -82,6 +86,7 @@ export class SessionService {
       closedAt: null,
     };
     this.byThread.set(result.thread.id, session.sessionId);
+    this.attachedTo.set(session.sessionId, connection);
     const [saved] = await Promise.all([
       store.upsertSession(session),
       store.recordEvent({
@@ -110,20 +115,45 @@ export class SessionService {
     return { changed: true, session: closed };
   }
 
+  /** Resolves once the session's thread is loaded on the current connection. */
+  whenAttached(sessionId: string): Promise<void> {
+    return this.resuming.get(sessionId) ?? Promise.resolve();
+  }
+
   /**
-   * After the child (re)started, reattach every open session's thread with thread/resume. A
-   * thread that cannot be resumed (no rollout until its first turn) is replaced by a new one.
+   * After the child (re)started, reattach every open session whose thread lived on another
+   * connection with thread/resume, a few at a time. A thread that cannot be resumed (no rollout
+   * until its first turn) is replaced by a new one. Sessions created on this connection are left.
    */
-  async resumeAll(): Promise<void> {
-    const open = this.deps.store.listSessions().filter((s) => s.status !== "closed" && s.threadId);
-    for (const session of open) {
-      try {
-        await callCodex(this.deps.child, "thread/resume", { threadId: session.threadId }, ThreadStartResult);
-        await this.deps.store.recordEvent({ level: "info", type: "session.resumed", message: `thread ${session.threadId} resumed`, sessionId: session.sessionId });
-      } catch (error) {
-        await this.replaceThread(session, error);
-      }
+  async resumeAll(connection: unknown, parallel = 4): Promise<void> {
+    const stale = this.deps.store
+      .listSessions()
+      .filter((s) => s.status !== "closed" && s.threadId && this.attachedTo.get(s.sessionId) !== connection);
+    // Every stale session gets its gate now, before the first await, so no turn slips through.
+    const gates = new Map<string, () => void>();
+    for (const session of stale) {
+      const gate = new Promise<void>((resolve) => gates.set(session.sessionId, resolve));
+      this.resuming.set(session.sessionId, gate);
     }
+    const queue = [...stale];
+    const worker = async () => {
+      for (let session = queue.shift(); session; session = queue.shift()) {
+        const gate = this.resuming.get(session.sessionId);
+        await this.reattach(session, connection).finally(() => gates.get(session.sessionId)!());
+        if (this.resuming.get(session.sessionId) === gate) this.resuming.delete(session.sessionId);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, stale.length) }, worker));
+  }
+
+  private async reattach(session: SessionRecord, connection: unknown): Promise<void> {
+    try {
+      await callCodex(this.deps.child, "thread/resume", { threadId: session.threadId }, ThreadStartResult);
+      await this.deps.store.recordEvent({ level: "info", type: "session.resumed", message: `thread ${session.threadId} resumed`, sessionId: session.sessionId });
+    } catch (error) {
+      await this.replaceThread(session, error);
+    }
+    this.attachedTo.set(session.sessionId, connection);
   }
 
   private async replaceThread(session: SessionRecord, cause: unknown): Promise<void> {

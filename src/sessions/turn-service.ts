@@ -19,7 +19,7 @@ import {
   parseAs,
 } from "../codex/protocol.js";
 import { ProblemError, conflict, notFound } from "../errors.js";
-import { paginate } from "../paginate.js";
+import { byCreation, paginate } from "../paginate.js";
 import type { StateStore } from "../state/store.js";
 import type { SessionService } from "./session-service.js";
 
@@ -100,6 +100,9 @@ export class TurnService {
 
   async start(sessionId: string, body: StartTurnBody): Promise<{ sessionId: string; turnId: string; status: string; steered: boolean }> {
     const { sessions, child, store } = this.deps;
+    sessions.get(sessionId); // 404 before waiting
+    // After a child restart the thread may still be re-attaching (or be replaced): wait for it.
+    await sessions.whenAttached(sessionId);
     const session = sessions.get(sessionId);
     if (session.status === "closed") throw conflict("CODEXD_SESSION_CLOSED", "The session is closed", "closed");
     if (session.status === "failed") throw conflict("CODEXD_SESSION_FAILED", "The session's thread is lost", "failed");
@@ -178,8 +181,14 @@ export class TurnService {
       const act = this.active.get(t.turnId);
       return act ? this.snapshot(act) : t;
     });
-    const { page, nextCursor } = paginate(all, (t) => t.turnId, query.limit ?? 50, query.cursor);
+    const { page, nextCursor } = paginate(all, byCreation((t) => t.turnId, false), query.limit ?? 50, query.cursor);
     return { turns: page, nextCursor };
+  }
+
+  /** Activity on a turn that did not come as a notification (an approval answered or expired). */
+  touch(turnId: string): void {
+    const act = this.active.get(turnId);
+    if (act) act.lastActivity = Date.now();
   }
 
   /** Resolves with the ended turn, or null when the timeout passes first. */

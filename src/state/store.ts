@@ -73,6 +73,19 @@ const hasArray =
   (v: unknown): v is T =>
     isObject(v) && Array.isArray(v[key]);
 
+/** Remove the oldest entries that `finished` selects until at most `keep` of them remain. */
+function dropOldest<T>(map: Map<string, T>, finished: (item: T) => boolean, keep: number): void {
+  let excess = -keep;
+  for (const item of map.values()) if (finished(item)) excess++;
+  for (const [id, item] of map) {
+    if (excess <= 0) return;
+    if (finished(item)) {
+      map.delete(id);
+      excess--;
+    }
+  }
+}
+
 /**
  * The daemon's durable state, compatible with the seed's JSON file set. Mutations apply to
  * memory at once and resolve after a group-committed flush has made them durable; records
@@ -404,7 +417,9 @@ export class StateStore {
       this.daemon = deepFreeze({ ...this.daemon, lastEventSeq: this.nextSeq - 1 });
     }
     const toArchive = docs.includes("runs") ? this.archivableRuns() : [];
-    if (docs.includes("turns")) this.pruneTurns();
+    // Finished turns and closed sessions beyond retention leave their registry; the event log keeps their story.
+    if (docs.includes("turns")) dropOldest(this.turns, (t) => TERMINAL_TURN_STATUSES.has(t.status), this.config.turns.retention);
+    if (docs.includes("sessions")) dropOldest(this.sessions, (s) => s.status === "closed", this.config.sessions.retention);
     const payloads = docs.map((d) => [d, this.serialize(d, toArchive)] as const);
     if (docs.includes("recent")) this.lastRecentWrite = Date.now();
 
@@ -466,19 +481,6 @@ export class StateStore {
       }
     }
     return out;
-  }
-
-  /** Finished turns beyond the retention count leave the registry; the event log keeps their story. */
-  private pruneTurns(): void {
-    let excess = -this.config.turns.retention;
-    for (const turn of this.turns.values()) if (TERMINAL_TURN_STATUSES.has(turn.status)) excess++;
-    for (const [id, turn] of this.turns) {
-      if (excess <= 0) break;
-      if (TERMINAL_TURN_STATUSES.has(turn.status)) {
-        this.turns.delete(id);
-        excess--;
-      }
-    }
   }
 
   private serialize(doc: Doc, archived: readonly RunRecord[]): string {
