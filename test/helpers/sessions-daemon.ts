@@ -5,19 +5,18 @@
  * on disk" checks.
  */
 import { readFile, readdir } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import pino from "pino";
 import type { ApprovalRecord } from "../../schemas/approvals.js";
 import type { CodexdEvent } from "../../schemas/events.js";
 import type { SessionRecord } from "../../schemas/sessions.js";
 import { TERMINAL_TURN_STATUSES, type TurnRecord } from "../../schemas/turns.js";
-import { buildApp, type App } from "../../src/app.js";
-import { Daemon } from "../../src/daemon.js";
+import type { App } from "../../src/app.js";
+import type { Daemon } from "../../src/daemon.js";
 import { waitUntil } from "./deadline.js";
-import { fakeChildEnv } from "./in-process-daemon.js";
+import { startInProcessDaemon } from "./in-process-daemon.js";
 import { cleanEnv } from "./processes.js";
-import { tempState, type TempState } from "./temp-config.js";
+import type { TempState } from "./temp-config.js";
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -180,31 +179,19 @@ export interface SessionsDaemonOptions {
 
 /** An in-process daemon with its app listening on 127.0.0.1:0. */
 export async function startSessionsDaemon(options: SessionsDaemonOptions = {}): Promise<SessionsDaemon> {
-  const temp = await tempState({ ...(options.fake === false ? {} : fakeChildEnv()), ...options.settings });
-  const logger = pino({ level: process.env.SESSIONS_TEST_LOG ?? "silent" });
-  const daemon = new Daemon(temp.config, logger, { childEnv: options.childEnv ?? cleanEnv(options.childExtra) });
-  let app: App | undefined;
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    try {
-      await app?.close();
-      await daemon.stop("test finished");
-    } finally {
-      await temp.cleanup();
-    }
-  };
+  const d = await startInProcessDaemon(options.settings ?? {}, {
+    listen: true,
+    fakeChild: options.fake !== false,
+    childEnv: options.childEnv ?? cleanEnv(options.childExtra),
+    logger: pino({ level: process.env.SESSIONS_TEST_LOG ?? "silent" }),
+    ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
+  });
+  const { temp, daemon, app, baseUrl, close } = d;
   try {
-    options.beforeStart?.(daemon);
-    await daemon.start();
-    app = await buildApp(daemon, { logger });
-    await app.listen({ host: "127.0.0.1", port: 0 });
     if (options.waitReady !== false) {
       const { matched, state } = await daemon.child.waitFor("ready", 20_000, ["fatal"]);
       if (!matched || state.status !== "running") throw new Error(`child not ready: ${JSON.stringify(state)}`);
-      // The status reads "running" as soon as it is set; the daemon's own reaction (resuming the
-      // open sessions) runs once that transition is durable. Tests start from after it.
+      // Tests start once the child's running transition is durable.
       await waitUntil(
         async () => (await daemon.store.queryEvents({ type: "child.state_changed", limit: 1000 })).events.some((e) => e.detail?.to === "running"),
         { what: "the child's running transition to be durable" },
@@ -214,8 +201,6 @@ export async function startSessionsDaemon(options: SessionsDaemonOptions = {}): 
     await close().catch(() => {});
     throw error;
   }
-  const { port } = app.server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
   return { temp, daemon, app, api: new Api(baseUrl), baseUrl, stateDir: temp.config.paths.stateDir, close };
 }
 

@@ -2,14 +2,12 @@
  * An in-process daemon on a real listening socket (127.0.0.1, a port the OS picks), with the fake
  * app-server as its child, for tests that need real HTTP clients (SSE streams above all).
  */
-import type { AddressInfo } from "node:net";
-import pino from "pino";
-import { buildApp, type App } from "../../src/app.js";
-import { Daemon } from "../../src/daemon.js";
+import type { App } from "../../src/app.js";
+import type { Daemon } from "../../src/daemon.js";
 import type { EventInput } from "../../src/state/store.js";
-import { fakeChildEnv } from "./in-process-daemon.js";
+import { startInProcessDaemon } from "./in-process-daemon.js";
 import { cleanEnv } from "./processes.js";
-import { tempState, type TempState } from "./temp-config.js";
+import type { TempState } from "./temp-config.js";
 
 export interface ListeningDaemon {
   temp: TempState;
@@ -23,31 +21,8 @@ export interface ListeningDaemon {
 
 /** Start a daemon with `env` (CODEXD_* settings) on a temp state dir and listen. */
 export async function startListeningDaemon(env: Record<string, string> = {}): Promise<ListeningDaemon> {
-  const temp = await tempState({ ...fakeChildEnv(), ...env });
-  const logger = pino({ level: "silent" });
-  const daemon = new Daemon(temp.config, logger, { childEnv: cleanEnv() });
-  let app: App | undefined;
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    try {
-      await app?.close();
-      await daemon.stop("test finished");
-    } finally {
-      await temp.cleanup();
-    }
-  };
-  try {
-    await daemon.start();
-    app = await buildApp(daemon, { logger });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-  } catch (error) {
-    await close().catch(() => {});
-    throw error;
-  }
-  const { port } = app.server.address() as AddressInfo;
-  return { temp, daemon, app, port, baseUrl: `http://127.0.0.1:${port}`, close };
+  const d = await startInProcessDaemon(env, { listen: true, childEnv: cleanEnv() });
+  return { ...d, port: Number(new URL(d.baseUrl).port) };
 }
 
 /**
