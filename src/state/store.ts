@@ -326,7 +326,7 @@ export class StateStore {
   async recordEvent(input: EventInput): Promise<CodexdEvent> {
     if (!this.opened || this.closing) throw new Error("state store is not open");
     const event: CodexdEvent = {
-      seq: this.nextSeq++,
+      seq: this.nextSeq,
       createdAt: this.now().toISOString(),
       level: input.level,
       type: input.type,
@@ -337,8 +337,20 @@ export class StateStore {
     if (input.sessionId !== undefined) event.sessionId = input.sessionId;
     if (input.runId !== undefined) event.runId = input.runId;
     if (input.turnId !== undefined) event.turnId = input.turnId;
+    let line: string;
+    try {
+      line = JSON.stringify(event);
+    } catch (error) {
+      // A detail JSON cannot represent (nested too deep for the serializer): keep the event and
+      // the detail's plain top-level fields, and say what was left out and why.
+      const kept = Object.entries(input.detail ?? {}).filter(([, v]) => v === null || typeof v !== "object");
+      event.detail = { ...Object.fromEntries(kept), unrecordable: true, reason: (error as Error).message };
+      line = JSON.stringify(event);
+    }
+    // The seq is taken only once the event is certain to be written: a failure leaves no hole.
+    this.nextSeq++;
     deepFreeze(event);
-    this.pendingLines.push(`${JSON.stringify(event)}\n`);
+    this.pendingLines.push(`${line}\n`);
     this.pendingEvents.push(event);
     this.recent.push(event);
     this.recentUpdatedAt = event.createdAt;

@@ -92,6 +92,20 @@ describe("state store", () => {
     expect(await store.closeSession("nope")).toBeNull();
   });
 
+  it("records an event whose detail is nested too deep to serialize, without a hole in the seqs", async () => {
+    const store = await open();
+    let deep: Record<string, unknown> = {};
+    const root = { method: "x/deep", params: deep };
+    for (let i = 0; i < 200_000; i++) deep = (deep.next = {}) as Record<string, unknown>;
+    const before = await store.recordEvent({ level: "info", type: "x", message: "before" });
+    const event = await store.recordEvent({ level: "debug", type: "codex.notification", message: "x/deep", detail: root });
+    const after = await store.recordEvent({ level: "info", type: "x", message: "after" });
+    expect([event.seq, after.seq]).toEqual([before.seq + 1, before.seq + 2]);
+    expect(event.detail).toMatchObject({ method: "x/deep", unrecordable: true });
+    const lines = (await readFile(temp.config.paths.structuredEventLogPath, "utf8")).trim().split("\n");
+    expect(JSON.parse(lines.at(-2)!).detail.method).toBe("x/deep");
+  });
+
   it("notifies listeners only after the event is durable, in order", async () => {
     const store = await open();
     const seen: number[] = [];
