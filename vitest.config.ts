@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // e2e suites start real daemons and children; two cores do not profit from more forks.
     maxWorkers: 2,
+    // Every HTTP response a daemon under test sends is checked against openapi.yaml at the end.
+    globalSetup: ["test/contract/global-setup.ts"],
   },
 });

@@ -48,6 +48,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   409: "Conflicts with the current state",
   410: "Gone: the cursor is older than what is retained",
   413: "Request body too large",
+  414: "A path parameter is longer than the router accepts",
   415: "Unsupported media type",
   422: "Well-formed but not acceptable",
   429: "Too many requests",

@@ -39,6 +39,8 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     bodyLimit: daemon.config.http.bodyLimitBytes,
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
+    // Longer ids reach validation (400 naming the limit) instead of the router's bare 414.
+    routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: "idle",
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -37,6 +37,9 @@ function problemFor(error: FastifyError | ProblemError | Error, request: Fastify
   if (fe instanceof SyntaxError || (fe.statusCode === 400 && fe.message.includes("JSON"))) {
     return { type: PROBLEM_TYPE_BASE + "codexd_invalid_json", title: "Body is not valid JSON", status: 400, code: "CODEXD_INVALID_JSON", detail: fe.message, ...base };
   }
+  if (fe.statusCode === 414) {
+    return { type: PROBLEM_TYPE_BASE + "codexd_uri_too_long", title: "URI too long", status: 414, code: "CODEXD_URI_TOO_LONG", detail: "A path parameter is too long", ...base };
+  }
   if (fe.statusCode === 429) {
     return { type: PROBLEM_TYPE_BASE + "codexd_rate_limited", title: "Too many requests", status: 429, code: "CODEXD_RATE_LIMITED", detail: fe.message, ...base };
   }

@@ -1,15 +1,23 @@
 import { appendFileSync } from "node:fs";
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
 
 /**
  * Debugging aid, off by default (`http.responseAuditFile`, CODEXD_RESPONSE_AUDIT_FILE): append
  * one JSON line per HTTP response to a file, `{method, route, url, status, contentType, body,
- * bodyKind}`, so the answers a client really got can be checked after the fact (the test suite
- * validates every one against openapi.yaml). `route` is the matched route pattern (null when
- * none matched); `body` is the text sent, or null for binary, streamed and hijacked (SSE)
- * responses, whose status and content type are still recorded. Bodies are written in full:
- * never enable it where responses carry anything that must not land in a file.
+ * bodyKind}`, so the answers clients really got can be checked after the fact (the test suite
+ * validates every one against openapi.yaml).
+ *
+ * What is recorded is what went on the wire: status and headers from writeHead, the body from
+ * write/end. Responses are caught on the HTTP server itself, so answers given before routing
+ * (malformed URL, over-long path parameter) are recorded too; for `app.inject` only the
+ * responses that reach Fastify's hooks are. `route` is the matched route pattern ("/v1/runs/:id"),
+ * null when no route matched. `body` is the text sent; null for binary bodies (`binary`), for
+ * event streams and bodies over MAX_BODY (`stream`), and for responses with none (`none`).
+ * A stream is recorded when it ends, also when the client walks away.
+ *
+ * Bodies are written in full: never enable it where responses carry anything that must not land
+ * in a file.
  */
 export interface AuditLine {
   method: string;
@@ -18,17 +26,21 @@ export interface AuditLine {
   status: number;
   contentType: string | null;
   body: string | null;
-  bodyKind: "text" | "binary" | "stream" | "none" | "hijacked";
+  bodyKind: "text" | "binary" | "stream" | "none";
 }
 
-interface Seen {
+const MAX_BODY = 8 * 1024 * 1024;
+const TEXTUAL = /^(text\/(?!event-stream)|application\/(json|[a-z0-9.+-]*\+json|problem\+json|yaml|x-yaml|javascript|xml))/i;
+
+interface Tracked {
+  route: string | null;
   status?: number;
-  contentType?: string | null;
-  body?: string | null;
-  bodyKind?: AuditLine["bodyKind"];
+  contentType: string | null;
+  chunks: Buffer[];
+  size: number;
+  overflow: boolean;
+  done: boolean;
 }
-
-const TEXTUAL = /^(text\/|application\/(json|[a-z0-9.+-]*\+json|yaml|x-yaml|javascript|xml))/i;
 
 function headerValue(headers: unknown, name: string): string | undefined {
   if (Array.isArray(headers)) {
@@ -43,61 +55,94 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
+function toBuffer(chunk: unknown, encoding: unknown): Buffer | null {
+  if (chunk === undefined || chunk === null || typeof chunk === "function") return null;
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk);
+  return Buffer.from(String(chunk), typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+}
+
 export function installResponseAudit(app: FastifyInstance, file: string | null): void {
   if (!file) return;
-  const seen = new WeakMap<FastifyRequest, Seen & { written?: boolean }>();
+  const tracked = new WeakMap<ServerResponse, Tracked>();
   let failed = false;
 
-  const record = (request: FastifyRequest, reply: FastifyReply) => {
-    const entry = seen.get(request);
-    if (!entry || entry.written) return;
-    entry.written = true;
+  const write = (req: IncomingMessage, entry: Tracked) => {
+    if (entry.done || entry.status === undefined) return;
+    entry.done = true;
+    const type = entry.contentType ?? "";
+    const streamed = /^text\/event-stream/i.test(type) || entry.overflow;
+    const body = Buffer.concat(entry.chunks);
     const line: AuditLine = {
-      method: request.method,
-      route: request.routeOptions?.url ?? null,
-      url: request.url,
-      status: entry.status ?? reply.raw.statusCode,
-      contentType: entry.contentType ?? ((reply.getHeader("content-type") as string | undefined) ?? null),
-      body: entry.body ?? null,
-      bodyKind: entry.bodyKind ?? "hijacked",
+      method: req.method ?? "",
+      route: entry.route,
+      url: req.url ?? "",
+      status: entry.status,
+      contentType: entry.contentType,
+      body: streamed || (body.length > 0 && !TEXTUAL.test(type)) ? null : body.length > 0 ? body.toString("utf8") : null,
+      bodyKind: streamed ? "stream" : body.length === 0 ? "none" : TEXTUAL.test(type) ? "text" : "binary",
     };
     try {
       appendFileSync(file, JSON.stringify(line) + "\n", { mode: 0o600 });
     } catch (error) {
-      if (!failed) request.log.warn({ err: error, file }, "cannot write the response audit file");
+      if (!failed) app.log.warn({ err: error, file }, "cannot write the response audit file");
       failed = true;
     }
   };
 
-  app.addHook("onRequest", async (request, reply) => {
-    const entry: Seen = {};
-    seen.set(request, entry);
-    // What goes on the wire, also for replies written to the raw response (SSE streams).
-    const raw = reply.raw as ServerResponse & { writeHead: (...args: unknown[]) => ServerResponse };
-    const writeHead = raw.writeHead;
-    raw.writeHead = function auditedWriteHead(this: ServerResponse, ...args: unknown[]) {
-      entry.status = typeof args[0] === "number" ? args[0] : undefined;
+  const track = (req: IncomingMessage, res: ServerResponse): Tracked => {
+    const known = tracked.get(res);
+    if (known) return known;
+    const entry: Tracked = { route: null, contentType: null, chunks: [], size: 0, overflow: false, done: false };
+    tracked.set(res, entry);
+    const raw = res as unknown as Record<"writeHead" | "write" | "end", (...args: unknown[]) => unknown>;
+    const { writeHead, write: writeBody, end } = raw;
+    const keep = (chunk: unknown, encoding: unknown) => {
+      if (entry.overflow || /^text\/event-stream/i.test(entry.contentType ?? "")) return;
+      const buffer = toBuffer(chunk, encoding);
+      if (!buffer) return;
+      entry.size += buffer.length;
+      if (entry.size > MAX_BODY) {
+        entry.overflow = true;
+        entry.chunks = [];
+      } else entry.chunks.push(buffer);
+    };
+    raw.writeHead = function auditedWriteHead(this: unknown, ...args: unknown[]) {
+      entry.status = typeof args[0] === "number" ? args[0] : res.statusCode;
       const headers = args.find((a, i) => i > 0 && typeof a === "object" && a !== null);
-      entry.contentType = headerValue(headers, "content-type") ?? (this.getHeader("content-type") as string | undefined) ?? null;
-      return writeHead.apply(this, args as Parameters<ServerResponse["writeHead"]>);
-    } as typeof raw.writeHead;
-    // A stream the client walks away from never "finishes" (no onResponse): record it once its
-    // head was sent and the connection is gone.
-    raw.once("close", () => {
-      if (entry.status !== undefined) record(request, reply);
+      entry.contentType = headerValue(headers, "content-type") ?? (res.getHeader("content-type") as string | undefined) ?? null;
+      return writeHead.apply(this, args);
+    };
+    let ending = false; // some end() implementations write their chunk through write()
+    raw.write = function auditedWrite(this: unknown, ...args: unknown[]) {
+      if (!ending) keep(args[0], args[1]);
+      return writeBody.apply(this, args);
+    };
+    raw.end = function auditedEnd(this: unknown, ...args: unknown[]) {
+      keep(args[0], args[1]);
+      ending = true;
+      try {
+        return end.apply(this, args);
+      } finally {
+        ending = false;
+      }
+    };
+    res.once("finish", () => {
+      // Headers written implicitly (no writeHead call) are known only now.
+      if (entry.status === undefined && res.headersSent) {
+        entry.status = res.statusCode;
+        entry.contentType = (res.getHeader("content-type") as string | undefined) ?? null;
+      }
+      write(req, entry);
     });
-  });
+    res.once("close", () => write(req, entry));
+    return entry;
+  };
 
-  app.addHook("onSend", async (request, reply, payload) => {
-    const entry = seen.get(request) ?? {};
-    seen.set(request, entry);
-    const type = String(reply.getHeader("content-type") ?? "");
-    if (typeof payload === "string") Object.assign(entry, { body: payload, bodyKind: "text" });
-    else if (Buffer.isBuffer(payload)) Object.assign(entry, TEXTUAL.test(type) ? { body: payload.toString("utf8"), bodyKind: "text" } : { body: null, bodyKind: "binary" });
-    else if (payload === null || payload === undefined) Object.assign(entry, { body: null, bodyKind: "none" });
-    else Object.assign(entry, { body: null, bodyKind: "stream" });
-    return payload;
+  // Real HTTP: before Fastify sees the request, so answers given before routing are caught.
+  app.server.prependListener("request", track);
+  // app.inject and the matched route.
+  app.addHook("onRequest", async (request, reply) => {
+    track(request.raw, reply.raw).route = request.routeOptions?.url ?? null;
   });
-
-  app.addHook("onResponse", async (request, reply) => record(request, reply));
 }

@@ -15,6 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { responseAuditEnv } from "./temp-config.js";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const cliPath = join(repoRoot, "dist", "src", "cli.js");
@@ -306,6 +307,7 @@ function spawnDaemon(port: number, options: StartOptions): DaemonProcess {
     CODEXD_LOG_LEVEL: "info",
     CODEXD_CHILD_COMMAND: process.execPath,
     CODEXD_CHILD_ARGS: JSON.stringify([fakeAppServerPath]),
+    ...responseAuditEnv(),
     ...options.env,
   };
   // Own process group: a kill of the daemon's group never reaches the test runner.
