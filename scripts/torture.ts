@@ -17,7 +17,32 @@
  *               as a warning: reads serve state before it is durable, only mutation answers and
  *               delivered events are acknowledgements of durable state
  *
+ * The load (scripts/torture/load.ts, sse.ts): runs with and without Idempotency-Key (fast,
+ * [delay:MS], [approval:command] with policy accept/decline/manual, on shared sessions, timing
+ * out, failing), replays of keys, cancels; sessions, turns, steers, interrupts, closes; manual
+ * approvals decided through the API; reads and long-polls; three event streams (after=0, live
+ * tail, resuming with Last-Event-ID). Every 2xx answer and every delivered event is recorded.
+ *
+ * Checked after each kill -9 (scripts/torture/disk.ts, verify.ts, iteration.ts):
+ *  - on disk as the killed daemon left it: every JSON state file parses (none moved aside), the
+ *    run archive parses, events.jsonl plus rotated files hold strictly increasing, gap-free seqs
+ *    (only the live file may end in a torn record), every delivered event is there byte for byte;
+ *  - the old child's process group (noted at the kill) has no live process once the new daemon
+ *    is up (the fake leaves a grandchild that ignores stdin EOF, so this has teeth);
+ *  - through the restarted daemon: every acknowledged run exists, terminal ones with the same
+ *    status, running ones ended; every acknowledged session (closed ones closed, turnCount not
+ *    behind) and turn exists; every run, session and turn an event of the killed daemon names
+ *    exists; every acknowledged Idempotency-Key + body gives the same run again;
+ *  - queued runs go on: every run and turn ends within 20 s;
+ *  - every stream resumes from its last seq across the kill without a gap;
+ *  - the restarted daemon stops on SIGTERM with exit 0 and leaves no child process; then on disk:
+ *    nothing of the old log changed, the new boot's first seq is above every seq before the
+ *    kill, every decision acknowledged is an approval.decided event, and every run's history in
+ *    the log is legal (one end, never two).
+ *
  * Prints one line per iteration and last `N passed, N failed`; exits 0 only if all passed.
+ * TORTURE_PHASES=1 adds the time of each phase to the iteration lines; TORTURE_LOG_LEVEL sets
+ * the daemons' log level (default warn; their output is shown when an iteration throws).
  * Every process it starts is killed on exit, also on Ctrl-C.
  */
 import { randomInt, randomUUID } from "node:crypto";

@@ -180,6 +180,7 @@ export async function runIteration(setup: IterationSetup, started: (d: DaemonPro
   mark("diskB");
   const counts = [
     `kill@${killAt}ms`,
+    `${[...ctx.counts.values()].reduce((a, b) => a + b, 0)} answers`,
     plural(ledger.runs.size - runsBefore, "run"),
     `${ledger.sessions.size} sessions`,
     `${ledger.currentTurns().length} turns`,

@@ -415,7 +415,10 @@ export class StateStore {
     await this.commits.commit();
   }
 
-  /** One group flush: one append+fdatasync for all pending events, one atomic write per dirty file. */
+  /**
+   * One group flush: one atomic write per dirty file, then one append+fdatasync for all pending
+   * events. Every mutation queued before it starts is durable when it resolves.
+   */
   private async flush(): Promise<void> {
     // Capture everything synchronously: mutations made while this flush runs belong to the next one.
     const lines = this.pendingLines.join("");
@@ -460,7 +463,14 @@ export class StateStore {
         failures.push(error);
       }
     };
-    await Promise.all([writeEvents(), ...payloads.map(writeDoc)]);
+    // Records first, then the events that tell of them: a crash in between can leave a record
+    // whose event is missing, never an event naming a record that is not on disk.
+    await Promise.all(payloads.map(writeDoc));
+    if (failures.length === 0) await writeEvents();
+    else if (lines) {
+      this.pendingLines.unshift(lines);
+      this.pendingEvents.unshift(...events);
+    }
     if (runsWritten) {
       // Only runs not replaced while the flush ran leave memory; the archive has their final form.
       for (const run of toArchive) if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
