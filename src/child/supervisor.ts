@@ -82,6 +82,8 @@ export class ChildSupervisor {
   private readonly stateListeners = new Set<(state: ChildState) => void>();
   private readonly transitionListeners = new Set<(state: ChildState) => void>();
   private readonly waitReleases = new Set<() => void>();
+  /** Transitions applied in memory whose persistence is still in flight. */
+  private persisting = 0;
   private readonly notificationListeners = new Set<(n: IncomingNotification) => void>();
   private readonly requestListeners = new Set<(r: IncomingServerRequest, c: JsonRpcConnection) => void>();
   private readonly protocolErrors: ProtocolErrorThrottle;
@@ -207,7 +209,8 @@ export class ChildSupervisor {
    */
   waitFor(condition: WaitCondition, timeoutMs: number, orStatuses: readonly ChildStatus[] = []): Promise<{ matched: boolean; state: ChildState }> {
     const holds = (status: ChildStatus) => conditionHolds(condition, status) || orStatuses.includes(status);
-    if (holds(this.state.status)) return Promise.resolve({ matched: true, state: this.state });
+    // A state still being persisted does not count yet: its onStateChange will follow.
+    if (this.persisting === 0 && holds(this.state.status)) return Promise.resolve({ matched: true, state: this.state });
     return new Promise((resolve) => {
       const release = () => done(false);
       const done = (matched: boolean) => {
@@ -482,7 +485,12 @@ export class ChildSupervisor {
     const updated = store.updateChildState({ ...patch, status: to });
     const recorded = store.recordEvent({ level, type: "child.state_changed", message: `child ${from} -> ${to} (${cause})`, detail: { from, to, cause, ...detail } });
     for (const listener of this.transitionListeners) listener(this.state);
-    await Promise.all([updated, recorded]);
+    this.persisting++;
+    try {
+      await Promise.all([updated, recorded]);
+    } finally {
+      this.persisting--;
+    }
     logger.info({ from, to, cause, ...detail }, "child state changed");
     for (const listener of this.stateListeners) listener(this.state);
   }
