@@ -89,8 +89,8 @@ describe("the validator", () => {
     expect(contract.check(rec({ method: "DELETE", route: "/v1/runs" }))[0]).toMatch(/DELETE \/v1\/runs is not an operation/);
     expect(contract.check(rec({ route: null, url: "/nope", status: 200 }))[0]).toMatch(/unrouted request answered 200/);
     // Rejected before routing, but the URL is an operation's: judged as that operation's answer.
-    const tooLong = rec({ route: null, url: `/v1/runs/${"a".repeat(150)}`, status: 414, contentType: "application/problem+json", body: problem(414, "CODEXD_BAD_REQUEST") });
-    expect(contract.check(tooLong)[0]).toMatch(/status 414 is not documented \(documented: 200, 400, 401, 403, 404, 500\)/);
+    const tooLong = rec({ route: null, url: `/v1/runs/${"a".repeat(1500)}`, status: 418, contentType: "application/problem+json", body: problem(418, "CODEXD_BAD_REQUEST") });
+    expect(contract.check(tooLong)[0]).toMatch(/status 418 is not documented \(documented: 200, 400, 401, 403, 404, 414, 500\)/);
     expect(contract.check({ ...tooLong, url: "/v1/runs/%zz", status: 400, body: problem(400, "CODEXD_BAD_URL") })).toEqual([]);
     expect(contract.check({ ...tooLong, method: "PUT", url: "/v1/runs/x", status: 404, body: problem(404, "CODEXD_ROUTE_NOT_FOUND") })).toEqual([]);
   });
@@ -189,7 +189,8 @@ describe("the response audit (CODEXD_RESPONSE_AUDIT_FILE)", () => {
   it("records answers given before routing on a real server", async () => {
     const file = l!.daemon.config.http.responseAuditFile!;
     const badUrl = await fetch(`${l!.baseUrl}/v1/runs/%zz`);
-    const longParam = await fetch(`${l!.baseUrl}/v1/runs/${"a".repeat(150)}`);
+    // Longer than the router's limit for a path parameter: answered before routing (414).
+    const longParam = await fetch(`${l!.baseUrl}/v1/runs/${"a".repeat(1500)}`);
     const records = await waitUntil(
       async () => {
         const all = (await readRecords(file)).filter((r) => r.url.startsWith("/v1/runs/"));
@@ -202,5 +203,7 @@ describe("the response audit (CODEXD_RESPONSE_AUDIT_FILE)", () => {
       [null, longParam.status],
     ]);
     expect(records[0]!.body).toContain("CODEXD_BAD_URL");
+    expect(longParam.status).toBe(414);
+    expect(records[1]!.body).toContain("CODEXD_URI_TOO_LONG");
   });
 });
