@@ -14,6 +14,7 @@ import { statusRoutes } from "../routes/status.js";
 import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { frameworkProblem, installProblemHandlers } from "./http/problem-handler.js";
+import { limitBodyDepth } from "./http/body-depth.js";
 import { createMetrics } from "./http/metrics.js";
 import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
@@ -49,6 +50,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   installValidators(app, sharedSchemas);
   // Only JSON bodies: text/plain is 415 like any other type, not a string that fails validation.
   app.removeContentTypeParser("text/plain");
+  limitBodyDepth(app);
   // Streams and long-polls are not idle connections: end and answer them before the server waits
   // on them, and let no connection stay open for keep-alive once closing has begun.
   let closing = false;

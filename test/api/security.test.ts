@@ -97,6 +97,15 @@ describe("request limits", () => {
     expect(daemon!.store.listRuns()).toHaveLength(0);
   });
 
+  it("answers 400 for a JSON body nested deeper than 64 levels, before validation, changing nothing", async () => {
+    const a = await boot();
+    const deep = `{"prompt":"x","metadata":${"[".repeat(70)}${"]".repeat(70)}}`;
+    const res = await a.inject({ method: "POST", url: "/v1/runs", headers: { "content-type": "application/json" }, payload: deep });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("CODEXD_BODY_TOO_DEEP");
+    expect(daemon!.store.listRuns()).toHaveLength(0);
+  });
+
   it("limits changing requests per client per minute, not reads", async () => {
     const a = await boot({ CODEXD_RATE_LIMIT_PER_MINUTE: "3" });
     const codes: number[] = [];

@@ -33,7 +33,7 @@ import { waitUntil } from "../helpers/deadline.js";
 import { repoRoot, startInProcessDaemon, type InProcessDaemon } from "../helpers/in-process-daemon.js";
 import { OpenApiContract, type AuditRecord } from "../contract/openapi-contract.js";
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 30));
+const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 20));
 /** FUZZ_SEED=N replays that one seed. */
 const ONLY = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : null;
 const SEEDS = ONLY !== null ? 1 : Math.max(5, Math.round(RUNS / 6));
@@ -164,7 +164,8 @@ async function runSeed(seed: number, reportFile: string): Promise<void> {
   expect.soft(kinds.filter((k) => !PROTOCOL_ERROR_KINDS.has(k)), `unexpected protocol error kinds (${where})`).toEqual([]);
   expect.soft(protocolErrors.length, `child.protocol_error recorded (${where})`).toBeGreaterThanOrEqual(Math.min(report.counts.garbage, 20));
   expect.soft(protocolErrors.length + suppressed, `child.protocol_error recorded + suppressed (${where})`).toBeLessThanOrEqual(report.counts.garbage);
-  if (report.counts.overlong > 0) expect.soft(kinds, where).toContain("line_too_long");
+  // (Past 20 a second the throttle may drop it, as any other.)
+  if (report.counts.overlong > 0 && report.counts.garbage <= 20) expect.soft(kinds, where).toContain("line_too_long");
 
   // No holes in the log.
   const seqs = new Set(events.map((e) => e.seq));
