@@ -25,7 +25,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest, type ClientRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,7 @@ import { buildApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { Daemon } from "../src/daemon.js";
 import type { EventInput } from "../src/state/store.js";
+import { machineInfo } from "./common.js";
 
 // ---- sizes (the whole benchmark stays well under a minute on 2 cores) ----
 // STREAM_BENCH_* environment variables override them, for exploring; the defaults are the benchmark.
@@ -365,14 +366,8 @@ async function runRep(inFlight: number): Promise<Rep> {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const cpuList = cpus();
   const machine = {
-    os: `${osType()} ${release()} ${arch()}`,
-    cpus: cpuList.length,
-    cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-    memGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    tmpdir: tmpdir(),
+    ...machineInfo(),
     /** 1-minute load average at the start: other work on the machine skews every figure. */
     loadAvgStart: round(loadavg()[0]!, 2),
   };
