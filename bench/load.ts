@@ -7,7 +7,9 @@
  * app-server `test/fixtures/fake-app-server.mjs` as its child), and so does the baseline, a bare
  * Fastify app with one hello-world route (this file started with `--bare-server`). autocannon
  * runs in this process, so the load generator never shares an event loop with a server. All
- * three share the machine's cores.
+ * three share the machine's cores; each measurement reports the CPU used by the server process,
+ * by autocannon, and by the rest of the machine meanwhile (the daemon's fake child included), the
+ * last as a noise indicator.
  *
  * The daemon runs with CODEXD_RATE_LIMIT_PER_MINUTE=0 (its limit of 600 changing requests per
  * minute per client would turn the POST load into 429s) and CODEXD_LOG_LEVEL=warn (at the
@@ -29,8 +31,13 @@
  *      the floor (lowest value of each 10 s window, i.e. after the collector ran) after the
  *      first 20 s. The sawtooth of a collected heap makes the plain slope of a 60 s window
  *      meaningless; stable = the floor grows less than 5 MiB/min.
- *   3. When a target is missed: the route again for 10 s on a daemon run with `node --cpu-prof`,
- *      and the top functions by self time.
+ *   3. When a target is missed (or LOAD_BENCH_PROFILE=1): the same state (300 runs, seeded by a
+ *      daemon that is not profiled), then the route again for 10 s on a daemon run with
+ *      `node --cpu-prof`; self time by area (package, dist/ module, native) and by function.
+ *      Native self time includes the kernel time of the syscalls (on loopback, a writev carries
+ *      the TCP delivery to the reader).
+ *
+ * LOAD_BENCH_DURATION_S, _WARMUP_S, _SOAK_S, _SOAK_RATE override the sizes, for exploring.
  *
  * Prints lines for people, then one JSON summary line (the last line of output).
  */
@@ -550,7 +557,19 @@ function summarizeProfile(file: string): { top: Array<{ fn: string; pct: number 
     const fn = `${functionName || "(anonymous)"} ${short ? `${short}:${lineNumber + 1}` : ""}`.trim();
     byFn.set(fn, (byFn.get(fn) ?? 0) + h);
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(short)?.[1];
-    const area = pkg ?? (short.startsWith("dist/") ? short.split("/").slice(0, 3).join("/") : short.startsWith("node:") ? "node internals" : functionName.startsWith("(") ? functionName : "node internals");
+    const area =
+      pkg ??
+      (short.startsWith("dist/")
+        ? short.split("/").slice(0, 3).join("/")
+        : short.startsWith("node:")
+          ? "node internals (JS)"
+          : functionName.startsWith("(")
+            ? functionName
+            : short === "" && /^(anonymous\d*|validate\d+)$/.test(functionName)
+              ? "generated code (fast-json-stringify serializers, ajv validators)"
+              : short === ""
+                ? "native (C++ bindings and the syscalls they make: writev, read, ...)"
+                : short);
     byArea.set(area, (byArea.get(area) ?? 0) + h);
   }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => ({ k, pct: (100 * v) / total }));
@@ -560,12 +579,19 @@ function summarizeProfile(file: string): { top: Array<{ fn: string; pct: number 
   };
 }
 
-async function profileRoute(target: Omit<Target, "server">, seedRuns_: number): Promise<ReturnType<typeof summarizeProfile>> {
+async function profileRoute(target: Omit<Target, "server">): Promise<ReturnType<typeof summarizeProfile>> {
   return withDir("profile", async (dir) => {
     const profDir = join(dir, "prof");
+    // The same state as when measured, made by a daemon that is not profiled, so the profile
+    // holds the load (and a start-up), not the seeding.
+    const seeder = await startDaemon(dir);
+    try {
+      await seedRuns(seeder, SEED_RUNS);
+    } finally {
+      await stop(seeder);
+    }
     const daemon = await startDaemon(dir, {}, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
     try {
-      if (seedRuns_ > 0) await seedRuns(daemon, seedRuns_);
       const t = { ...target, server: daemon };
       await warm(t);
       await measure(t);
@@ -672,7 +698,7 @@ async function main(): Promise<void> {
     const toProfile = missed.length > 0 ? missed.map((m) => m.name) : ["status", "runs"];
     for (const name of toProfile) {
       const path = name === "status" ? "/v1/status" : "/v1/runs?limit=50";
-      profiles[name] = await profileRoute({ name: `${name}(prof)`, method: "GET", path, read: true }, name === "runs" ? SEED_RUNS : 0);
+      profiles[name] = await profileRoute({ name: `${name}(prof)`, method: "GET", path, read: true });
     }
   }
 
