@@ -78,8 +78,8 @@ export function documentSecurityResponses(app: FastifyInstance, problems: (...st
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const statuses = [403];
     if (needsToken(route.url)) statuses.push(401);
-    // Any request may carry a body, whether the route takes one or not: its size and type are checked.
-    if (methods.some((m) => MUTATING.has(m))) statuses.push(413, 415, 429);
+    // Any request may carry a body, whether the route takes one or not: its size, type and JSON are checked.
+    if (methods.some((m) => MUTATING.has(m))) statuses.push(400, 413, 415, 429);
     else if (schema.body) statuses.push(413, 415);
     if (route.url.includes(":")) statuses.push(414);
     schema.response = { ...problems(...statuses), ...schema.response };

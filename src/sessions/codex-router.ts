@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ChildSupervisor } from "../child/supervisor.js";
 import { ServerRequestResolved, parseAs } from "../codex/protocol.js";
+import { MAX_BODY_DEPTH, depthOf } from "../http/body-depth.js";
 import type { StateStore } from "../state/store.js";
 import type { ApprovalService } from "./approval-service.js";
 import type { TurnService } from "./turn-service.js";
@@ -11,7 +12,10 @@ import type { TurnService } from "./turn-service.js";
  * then applied to its turn; server requests go to the approvals.
  */
 export function routeCodexTraffic(child: ChildSupervisor, store: StateStore, turns: TurnService, approvals: ApprovalService, logger: Logger): void {
-  child.onNotification((n) => {
+  child.onNotification((received) => {
+    // A value nested deeper than any protocol message would break serializers later (the event
+    // cache, API answers): keep the method, drop the params, say so.
+    const n = depthOf(received.params, MAX_BODY_DEPTH) > MAX_BODY_DEPTH ? { method: received.method, params: { droppedParams: `nested deeper than ${MAX_BODY_DEPTH} levels` } } : received;
     const ids = turns.idsOf(n);
     store
       .recordEvent({ level: "debug", type: "codex.notification", message: n.method, detail: { method: n.method, params: n.params ?? null }, ...ids })
@@ -22,7 +26,13 @@ export function routeCodexTraffic(child: ChildSupervisor, store: StateStore, tur
     }
     turns.handle(n);
   });
-  child.onServerRequest((request, connection) => approvals.handle(request, connection));
+  child.onServerRequest((request, connection) => {
+    if (depthOf(request.params, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+      connection.respondError(request.id, -32602, `params nested deeper than ${MAX_BODY_DEPTH} levels`);
+      return;
+    }
+    approvals.handle(request, connection);
+  });
   turns.onTurnEnded((turn) => approvals.expire((a) => a.turnId === turn.turnId, "turn-ended"));
   // The wait for an operator is not silence: the watchdog's clock starts again once it is over.
   approvals.onSettled((approval) => turns.touch(approval.turnId));

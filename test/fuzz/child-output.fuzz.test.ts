@@ -81,7 +81,7 @@ async function allEvents(d: InProcessDaemon): Promise<CodexdEvent[]> {
   let after = 0;
   for (;;) {
     const res = await get(d, `/v1/events?after=${after}&limit=1000`, "/v1/events");
-    expect(res.statusCode).toBe(200);
+    expect(res.statusCode, `GET /v1/events?after=${after} (the event log must stay readable): ${res.body.slice(0, 300)}`).toBe(200);
     const page = res.json() as { events: CodexdEvent[]; nextAfter: number | null };
     events.push(...page.events);
     if (page.nextAfter === null) return events;
@@ -128,11 +128,14 @@ async function runSeed(seed: number, reportFile: string): Promise<void> {
   expect.soft(logged, `the child's stderr report line is in GET /v1/child/logs (${where})`).toBe(true);
 
   // Not crashed, state consistent.
-  expect((await get(d, "/healthz", "/healthz")).statusCode).toBe(200);
+  expect((await get(d, "/healthz", "/healthz")).statusCode, "GET /healthz").toBe(200);
   const child = (await get(d, "/v1/child", "/v1/child")).json() as { status: string; pid: number; restartCount?: number };
   expect.soft({ status: child.status, pid: child.pid, restarts: child.restartCount ?? 0 }, where).toEqual({ status: "running", pid, restarts: 0 });
-  expect((await get(d, "/v1/status", "/v1/status")).statusCode).toBe(200);
-  expect((await get(d, `/v1/sessions/${session.sessionId}`, "/v1/sessions/:id")).statusCode).toBe(200);
+  expect((await get(d, "/v1/status", "/v1/status")).statusCode, "GET /v1/status").toBe(200);
+  expect((await get(d, `/v1/sessions/${session.sessionId}`, "/v1/sessions/:id")).statusCode, "GET /v1/sessions/{id}").toBe(200);
+  // Still able to change things: a durable mutation goes through (a second session).
+  const second = await d.app.inject({ method: "POST", url: "/v1/sessions", payload: {} });
+  expect.soft(second.statusCode, `POST /v1/sessions after the stream (the store must not be wedged): ${second.body.slice(0, 300)}`).toBe(201);
 
   // Recorded. Events are recorded after the answers, so wait for the last kinds to arrive.
   const expectedRejected = report.counts.requests.unknown + report.counts.requests.invalidParams;
@@ -188,7 +191,10 @@ describe("child output fuzz: random bytes and JSON shapes from the app-server ch
       try {
         await runSeed(seed, join(dir, "report.json"));
       } catch (error) {
-        failures.push(`seed ${seed} (node test/fixtures/random-child.mjs ${seed} REPORT ${ITEMS}): ${(error as Error).message.slice(0, 2_000)}`);
+        const e = error as Error;
+        // Not an assertion (the harness itself failed): say where.
+        const where = e.name === "AssertionError" ? "" : `\n${(e.stack ?? "").split("\n").slice(1, 6).join("\n")}`;
+        failures.push(`seed ${seed} (node test/fixtures/random-child.mjs ${seed} REPORT ${ITEMS}): ${e.message.slice(0, 2_000)}${where}`);
       } finally {
         await current?.close().catch(() => {});
         current = undefined;
