@@ -157,11 +157,7 @@ export function commandHelp(spec: CommandSpec): string {
     ...(spec.description ? ["", spec.description] : []),
     ...local,
     "",
-    "Global options:",
-    ...optionLines(GLOBAL_OPTIONS),
-    "",
-    EXIT_CODE_HELP,
-    "",
+    ...helpFooter(),
   ].join("\n");
 }
 
@@ -184,12 +180,13 @@ export function groupHelp(group: GroupSpec): string {
     "",
     groupCommands(group),
     "",
-    "Global options:",
-    ...optionLines(GLOBAL_OPTIONS),
-    "",
-    EXIT_CODE_HELP,
-    "",
+    ...helpFooter(),
   ].join("\n");
+}
+
+/** What every help text ends with: the global options and the exit codes. */
+function helpFooter(): string[] {
+  return ["Global options:", ...optionLines(GLOBAL_OPTIONS), "", EXIT_CODE_HELP, ""];
 }
 
 export const globalOptionHelp = (): string => optionLines(GLOBAL_OPTIONS).join("\n");

@@ -10,6 +10,7 @@
  * - its body, parsed when the media type is JSON, matches the schema for that status and type.
  * Bodies the daemon streams (SSE, files) are not available: only status and type are checked.
  */
+import type { AuditLine } from "../../src/http/response-audit.js";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,18 +23,8 @@ export const contractPath = join(repoRoot, "openapi.yaml");
 
 type Json = Record<string, unknown>;
 
-/** One response as the daemon's response audit (src/http/response-audit.ts) records it. */
-export interface AuditRecord {
-  method: string;
-  /** The matched route pattern in Fastify's syntax ("/v1/runs/:id"); null when no route matched. */
-  route: string | null;
-  url: string;
-  status: number;
-  contentType: string | null;
-  /** The body as sent: text, or null when it was not text (binary, an event stream, none). */
-  body: string | null;
-  bodyKind: "text" | "binary" | "stream" | "none";
-}
+/** One response as the daemon's response audit records it. */
+export type AuditRecord = AuditLine;
 
 export interface OperationInfo {
   method: string;
