@@ -18,7 +18,7 @@ import { Daemon } from "../src/daemon.js";
 import { packageRoot, pinnedCodexCommand } from "../src/package-info.js";
 import { createCodexHome } from "../test/fixtures/codex-home.js";
 import { startFakeModelServer } from "../test/fixtures/fake-model-server.js";
-import { configFor, fmt, log, machineInfo, median, percentile, rawAppendBatches, withTempDir } from "./common.js";
+import { configFor, fmt, log, machineInfo, median, percentile, rawAppendBatches, withTempDir } from "./lib/common.js";
 
 const FAKE = join(packageRoot, "test", "fixtures", "fake-app-server.mjs");
 const START_REPS = { fake: 20, real: 8 };

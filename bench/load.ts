@@ -51,7 +51,7 @@ import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
 import { request } from "undici";
 import { packageRoot } from "../src/package-info.js";
-import { fmt, log, machineInfo } from "./common.js";
+import { fmt, log, machineInfo } from "./lib/common.js";
 
 // ---- autocannon (CommonJS, no type declarations): the part of its API used here ----
 interface Histogram {

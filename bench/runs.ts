@@ -37,8 +37,8 @@ import { request } from "undici";
 import { buildApp, type App } from "../src/app.js";
 import { Daemon } from "../src/daemon.js";
 import { packageRoot } from "../src/package-info.js";
-import { BareFake } from "./bare-fake.js";
-import { configFor, fmt, log, machineInfo, median, percentile, withTempDir } from "./common.js";
+import { BareFake } from "./lib/bare-fake.js";
+import { configFor, fmt, log, machineInfo, median, percentile, withTempDir } from "./lib/common.js";
 
 const FAKE = join(packageRoot, "test", "fixtures", "fake-app-server.mjs");
 const setting = (name: string, fallback: number) => {

@@ -9,7 +9,7 @@
 import { readFile, appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { configFor, fmt, log, machineInfo, median, rawAppendBatches, withTempDir } from "./common.js";
+import { configFor, fmt, log, machineInfo, median, rawAppendBatches, withTempDir } from "./lib/common.js";
 import { StateStore, type EventInput } from "../src/state/store.js";
 import type { RunRecord } from "../schemas/runs.js";
 

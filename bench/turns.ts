@@ -15,8 +15,8 @@ import { buildApp } from "../src/app.js";
 import { readSse } from "../src/client/sse-reader.js";
 import { Daemon } from "../src/daemon.js";
 import { packageRoot } from "../src/package-info.js";
-import { BareFake } from "./bare-fake.js";
-import { configFor, fmt, log, machineInfo, median, percentile, withTempDir } from "./common.js";
+import { BareFake } from "./lib/bare-fake.js";
+import { configFor, fmt, log, machineInfo, median, percentile, withTempDir } from "./lib/common.js";
 
 const TURNS = 300;
 const WARMUP = 30;

@@ -57,7 +57,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         throw new ProblemError(410, "CODEXD_CURSOR_EXPIRED", "Cursor expired", `Events after ${after} are no longer retained; the oldest is ${oldest}`, { oldestSeq: oldest });
       }
       reply.hijack();
-      await serveEventStream(store, streams.register(new SseWriter(reply.raw)), after, filter, config.streams);
+      await serveEventStream(store, daemon.liveEvents, streams.register(new SseWriter(reply.raw)), after, filter, config.streams);
     },
   );
 };

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "../schemas/config.js";
 import { ChildSupervisor } from "./child/supervisor.js";
+import { EventFanout } from "./events/event-fanout.js";
 import { StreamHub } from "./events/stream-hub.js";
 import { RunService } from "./runs/run-service.js";
 import { ApprovalService } from "./sessions/approval-service.js";
@@ -33,6 +34,8 @@ export class Daemon {
   readonly runs: RunService;
   /** Open SSE streams, ended with a final event at shutdown. */
   readonly streams = new StreamHub();
+  /** Live events for the open event streams, encoded once per flush. */
+  readonly liveEvents: EventFanout;
   private startedAtMs: number | null = null;
   private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
@@ -42,6 +45,7 @@ export class Daemon {
     options: DaemonOptions = {},
   ) {
     this.store = new StateStore(config);
+    this.liveEvents = new EventFanout(this.store);
     this.child = new ChildSupervisor({
       config,
       store: this.store,

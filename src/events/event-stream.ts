@@ -1,7 +1,6 @@
-import type { CodexdEvent, EventQuery } from "../../schemas/events.js";
-import { matchesEventQuery } from "../state/event-filter.js";
+import type { EventQuery } from "../../schemas/events.js";
 import type { StateStore } from "../state/store.js";
-import { encodeFrame } from "./sse-writer.js";
+import { chunkOf, type EventChunk, type EventFanout } from "./event-fanout.js";
 import type { StreamEnd, StreamHandle } from "./stream-hub.js";
 import { SubscriberQueue } from "./subscriber-queue.js";
 
@@ -14,17 +13,6 @@ export interface EventStreamSettings {
 
 const REPLAY_PAGE = 500;
 
-/** Events are frozen and shared by every subscriber: encode each one once, not once per stream. */
-const frames = new WeakMap<CodexdEvent, string>();
-function frameOf(event: CodexdEvent): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
-    frame = encodeFrame({ id: event.seq, event: event.type, data: JSON.stringify(event) });
-    frames.set(event, frame);
-  }
-  return frame;
-}
-
 /**
  * Replay from a cursor, then the live tail, with no gap and no repeat: the subscription is taken
  * and the durable seq read in the same synchronous step, so every event is either at or below
@@ -32,18 +20,15 @@ function frameOf(event: CodexdEvent): string {
  */
 export async function serveEventStream(
   store: StateStore,
+  live: EventFanout,
   stream: StreamHandle,
   after: number,
   filter: EventFilter,
   settings: EventStreamSettings,
 ): Promise<StreamEnd> {
   const { writer } = stream;
-  const queue = new SubscriberQueue<CodexdEvent>(settings.queueCapacity);
-  let boundary = 0;
-  const unsubscribe = store.onEvent((event) => {
-    if (event.seq > boundary && matchesEventQuery(event, filter)) queue.push(event);
-  });
-  boundary = store.lastSeq;
+  const queue = new SubscriberQueue<EventChunk>(settings.queueCapacity, (chunk) => chunk.count);
+  const { boundary, unsubscribe } = live.subscribe(filter, (chunk) => queue.push(chunk));
   let lastSent = after;
   let how: StreamEnd = "client-closed";
   try {
@@ -55,7 +40,7 @@ export async function serveEventStream(
       const page = await store.queryEvents({ ...filter, after: cursor, limit: REPLAY_PAGE });
       const replay = page.events.filter((e) => e.seq <= boundary);
       if (replay.length > 0) {
-        await writer.write(replay.map(frameOf).join(""));
+        await writer.write(chunkOf(replay).bytes);
         lastSent = replay.at(-1)!.seq;
       }
       if (page.events.length < REPLAY_PAGE || replay.length < page.events.length) break;
@@ -63,8 +48,8 @@ export async function serveEventStream(
     }
     how = await stream.pump({
       queue,
-      encode: frameOf,
-      onSent: (event) => (lastSent = event.seq),
+      encode: (chunk) => chunk.bytes,
+      onSent: (chunk) => (lastSent = chunk.lastSeq),
       heartbeatMs: settings.heartbeatMs,
       overflowEvent: () => ({
         event: "overflow",

@@ -47,9 +47,25 @@ export class SseWriter {
   }
 
   /** Write already encoded frames; resolves when the socket can take more (or is gone). */
-  write(text: string): Promise<void> {
+  write(frames: string | Buffer): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.res.write(text)) return Promise.resolve();
+    if (this.res.write(frames)) return Promise.resolve();
+    return this.drained();
+  }
+
+  /** Several pieces of encoded frames in one socket write. Buffers are written as they are, uncopied. */
+  writeAll(parts: readonly (string | Buffer)[]): Promise<void> {
+    if (parts.length === 1) return this.write(parts[0]!);
+    if (parts.every((part) => typeof part === "string")) return this.write(parts.join(""));
+    if (this.closed) return Promise.resolve();
+    this.res.cork();
+    let ok = true;
+    for (const part of parts) ok = this.res.write(part);
+    this.res.uncork();
+    return ok ? Promise.resolve() : this.drained();
+  }
+
+  private drained(): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         this.res.off("drain", done);

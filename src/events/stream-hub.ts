@@ -5,8 +5,8 @@ export type StreamEnd = "client-closed" | "overflow" | "shutdown";
 
 export interface PumpOptions<T> {
   queue: SubscriberQueue<T>;
-  /** The item as an SSE frame (cache it when many streams send the same item). */
-  encode: (item: T) => string;
+  /** The item as SSE frames (share one buffer when many streams send the same item). */
+  encode: (item: T) => string | Buffer;
   /** Called with the last item of each batch once it is written. */
   onSent?: (item: T) => void;
   heartbeatMs: number;
@@ -14,7 +14,7 @@ export interface PumpOptions<T> {
   overflowEvent: () => { event: string; data: string };
 }
 
-/** Frames written per socket write: enough to amortise the syscall, small enough to interleave. */
+/** Queue items written per socket write: enough to amortise the syscall, small enough to interleave. */
 const BATCH = 256;
 
 /** One open stream, registered from its first byte (replay included) to its end. */
@@ -48,7 +48,7 @@ export class StreamHandle {
           let item: T | undefined;
           while (batch.length < BATCH && (item = queue.shift()) !== undefined) batch.push(item);
           writing = true;
-          await writer.write(batch.map(encode).join(""));
+          await writer.writeAll(batch.map(encode));
           writing = false;
           if (writer.closed) return "client-closed";
           onSent?.(batch.at(-1)!);
@@ -83,7 +83,7 @@ export class StreamHandle {
  */
 export class StreamHub {
   private readonly open = new Set<StreamHandle>();
-  private readonly queues = new Map<StreamHandle, SubscriberQueue<unknown>>();
+  private readonly queues = new Map<StreamHandle, Pick<SubscriberQueue<unknown>, "close">>();
   private shuttingDown = false;
 
   get count(): number {
@@ -106,7 +106,7 @@ export class StreamHub {
   }
 
   /** Called by a stream when it starts its live tail, so shutdown can wake it. */
-  watch(handle: StreamHandle, queue: SubscriberQueue<unknown>): void {
+  watch(handle: StreamHandle, queue: Pick<SubscriberQueue<unknown>, "close">): void {
     this.queues.set(handle, queue);
     if (this.shuttingDown) queue.close();
   }

@@ -28,6 +28,12 @@ export interface EventInput {
   turnId?: string;
 }
 
+/**
+ * Events one flush made durable, in seq order, with each one's JSON exactly as written to
+ * events.jsonl (newline-terminated), so readers need not serialize it again.
+ */
+export type DurableEventsListener = (events: readonly CodexdEvent[], lines: readonly string[]) => void;
+
 export interface StoreOptions {
   now?: () => Date;
   uuid?: () => string;
@@ -112,7 +118,7 @@ export class StateStore {
   private recentTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private opened = false;
-  private readonly listeners = new Set<(event: CodexdEvent) => void>();
+  private readonly listeners = new Set<DurableEventsListener>();
   private readonly flushListeners = new Set<(ms: number) => void>();
   private readonly commits = new GroupCommit(() => this.flush());
   private readonly eventLog: EventLog;
@@ -373,6 +379,13 @@ export class StateStore {
 
   /** Called with each event after it is durable, in seq order. Returns an unsubscribe function. */
   onEvent(listener: (event: CodexdEvent) => void): () => void {
+    return this.onEvents((events) => {
+      for (const event of events) listener(event);
+    });
+  }
+
+  /** Called once per flush with the events it made durable, in seq order, and their JSON lines. */
+  onEvents(listener: DurableEventsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -421,7 +434,8 @@ export class StateStore {
    */
   private async flush(): Promise<void> {
     // Capture everything synchronously: mutations made while this flush runs belong to the next one.
-    const lines = this.pendingLines.join("");
+    const eventLines = this.pendingLines;
+    const lines = eventLines.join("");
     const events = this.pendingEvents;
     this.pendingLines = [];
     this.pendingEvents = [];
@@ -448,8 +462,7 @@ export class StateStore {
       } catch (error) {
         // Retried with the next flush. Its callers are told it failed, which means "not
         // acknowledged", not "absent": like a timed-out write, it may still become durable.
-        this.pendingLines.unshift(lines);
-        this.pendingEvents.unshift(...events);
+        this.requeue(eventLines, events);
         failures.push(error);
       }
     };
@@ -467,10 +480,7 @@ export class StateStore {
     // whose event is missing, never an event naming a record that is not on disk.
     await Promise.all(payloads.map(writeDoc));
     if (failures.length === 0) await writeEvents();
-    else if (lines) {
-      this.pendingLines.unshift(lines);
-      this.pendingEvents.unshift(...events);
-    }
+    else if (lines) this.requeue(eventLines, events);
     if (runsWritten) {
       // Only runs not replaced while the flush ran leave memory; the archive has their final form.
       for (const run of toArchive) if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
@@ -480,13 +490,19 @@ export class StateStore {
     for (const listener of this.flushListeners) listener(flushMs);
 
     if (events.length > 0) this.durableSeq = events.at(-1)!.seq;
-    for (const event of events) for (const listener of this.listeners) listener(event);
+    if (events.length > 0) for (const listener of [...this.listeners]) listener(events, eventLines);
     if (this.dirty.has("recent") && !this.recentTimer && !this.closing) {
       this.recentTimer = setTimeout(() => {
         this.recentTimer = null;
         if (this.dirty.has("recent") && !this.closing) void this.commits.commit().catch(() => {});
       }, this.recentInterval).unref();
     }
+  }
+
+  /** Events of a failed flush go first in the next one (concat: a spread could overflow the stack). */
+  private requeue(lines: string[], events: CodexdEvent[]): void {
+    this.pendingLines = lines.concat(this.pendingLines);
+    this.pendingEvents = events.concat(this.pendingEvents);
   }
 
   /** Oldest finished runs beyond the retention count; they move to the archive. */

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { packageRoot } from "../src/package-info.js";
+import { packageRoot } from "../../src/package-info.js";
 
 const FAKE = join(packageRoot, "test", "fixtures", "fake-app-server.mjs");
 

@@ -3,7 +3,7 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { arch, cpus, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadConfig, type ResolvedConfig } from "../src/config.js";
+import { loadConfig, type ResolvedConfig } from "../../src/config.js";
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const log = (line = "") => process.stdout.write(`${line}\n`);

@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { CodexdEvent } from "../../schemas/events.js";
+import { EventFanout, type EventChunk } from "../../src/events/event-fanout.js";
+import { SubscriberQueue } from "../../src/events/subscriber-queue.js";
+import { StateStore, type EventInput } from "../../src/state/store.js";
+import { tempState, type TempState } from "../helpers/temp-config.js";
+
+let temp: TempState;
+let store: StateStore;
+
+async function openStore(): Promise<StateStore> {
+  temp = await tempState();
+  store = new StateStore(temp.config);
+  await store.initialize();
+  return store;
+}
+
+afterEach(async () => {
+  await store?.close();
+  await temp?.cleanup();
+});
+
+const input = (type: string, sessionId?: string): EventInput => ({ level: "info", type, message: type, ...(sessionId ? { sessionId } : {}) });
+
+/** Record events concurrently, so they share one flush. */
+const recordAll = (inputs: EventInput[]) => Promise.all(inputs.map((i) => store.recordEvent(i)));
+
+/** The SSE frames of a chunk: id, event name and parsed data of each. */
+function framesOf(chunk: EventChunk): { id: number; event: string; data: CodexdEvent }[] {
+  return chunk.bytes
+    .toString("utf8")
+    .split("\n\n")
+    .filter(Boolean)
+    .map((frame) => {
+      const lines = frame.split("\n");
+      expect(lines).toHaveLength(3);
+      return { id: Number(lines[0]!.slice(4)), event: lines[1]!.slice(7), data: JSON.parse(lines[2]!.slice(6)) as CodexdEvent };
+    });
+}
+
+describe("live event fan-out", () => {
+  it("hands every unfiltered subscriber the same encoded chunk per flush", async () => {
+    await openStore();
+    const fanout = new EventFanout(store);
+    const got: EventChunk[][] = [[], [], []];
+    for (const list of got) fanout.subscribe({}, (chunk) => list.push(chunk));
+    const events = await recordAll([input("x.one"), input("x.two"), input("x.three")]);
+
+    expect(got[0]).toHaveLength(1);
+    expect(got[1]![0]).toBe(got[0]![0]);
+    expect(got[2]![0]).toBe(got[0]![0]);
+    const chunk = got[0]![0]!;
+    expect(chunk.count).toBe(3);
+    expect(chunk.lastSeq).toBe(events.at(-1)!.seq);
+    expect(framesOf(chunk)).toEqual(events.map((e) => ({ id: e.seq, event: e.type, data: e })));
+  });
+
+  it("filters once per distinct filter, however its fields were ordered", async () => {
+    await openStore();
+    const fanout = new EventFanout(store);
+    const a: EventChunk[] = [];
+    const b: EventChunk[] = [];
+    const other: EventChunk[] = [];
+    fanout.subscribe({ type: "run.", sessionId: "s1" }, (c) => a.push(c));
+    fanout.subscribe({ sessionId: "s1", type: "run." }, (c) => b.push(c));
+    fanout.subscribe({ type: "child." }, (c) => other.push(c));
+    const events = await recordAll([input("run.queued", "s1"), input("run.queued", "s2"), input("turn.started", "s1"), input("run.started", "s1")]);
+
+    expect(a).toHaveLength(1);
+    expect(b[0]).toBe(a[0]);
+    expect(framesOf(a[0]!).map((f) => f.id)).toEqual([events[0]!.seq, events[3]!.seq]);
+    // No event of the flush matched: nothing is delivered, not an empty chunk.
+    expect(other).toEqual([]);
+  });
+
+  it("tells the boundary in the same step as it subscribes: later events only, all of them", async () => {
+    await openStore();
+    const before = await recordAll([input("x.before"), input("x.before")]);
+    const fanout = new EventFanout(store);
+    const seqs: number[] = [];
+    const { boundary } = fanout.subscribe({}, (chunk) => seqs.push(...framesOf(chunk).map((f) => f.id)));
+    expect(boundary).toBe(before.at(-1)!.seq);
+    const after = await recordAll(Array.from({ length: 20 }, () => input("x.after")));
+    await store.recordEvent(input("x.last"));
+    expect(seqs).toEqual([...after.map((e) => e.seq), after.at(-1)!.seq + 1]);
+  });
+
+  it("stops listening to the store when the last subscriber leaves", async () => {
+    await openStore();
+    const fanout = new EventFanout(store);
+    const got: EventChunk[] = [];
+    const first = fanout.subscribe({}, (c) => got.push(c));
+    const second = fanout.subscribe({ level: "warn" }, (c) => got.push(c));
+    expect(fanout.subscriberCount).toBe(2);
+    first.unsubscribe();
+    second.unsubscribe();
+    expect(fanout.subscriberCount).toBe(0);
+    await store.recordEvent({ level: "error", type: "x.late", message: "late" });
+    expect(got).toEqual([]);
+  });
+
+  it("delivers the events of a failed append once, in order, when the next flush writes them", async () => {
+    await openStore();
+    const fanout = new EventFanout(store);
+    const chunks: EventChunk[] = [];
+    fanout.subscribe({}, (c) => chunks.push(c));
+    // The event log's append fails once, as a full disk would.
+    const log = (store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
+    const append = log.append.bind(log);
+    let failures = 0;
+    log.append = (text) => (failures++ === 0 ? Promise.reject(new Error("ENOSPC: no space left on device")) : append(text));
+
+    const failed = await Promise.allSettled([store.recordEvent(input("x.a")), store.recordEvent(input("x.b"))]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(chunks).toEqual([]);
+    const c = await store.recordEvent(input("x.c"));
+
+    const frames = chunks.flatMap(framesOf);
+    expect(frames.map((f) => f.id)).toEqual([c.seq - 2, c.seq - 1, c.seq]);
+    expect(frames.map((f) => f.data.type)).toEqual(["x.a", "x.b", "x.c"]);
+    for (const f of frames) expect(f.data.seq).toBe(f.id);
+  });
+});
+
+describe("subscriber queue", () => {
+  it("counts capacity in the weight of its items and overflows instead of growing", () => {
+    const queue = new SubscriberQueue<{ n: number }>(10, (item) => item.n);
+    queue.push({ n: 4 });
+    queue.push({ n: 4 });
+    expect(queue.size).toBe(8);
+    queue.push({ n: 4 });
+    expect(queue.overflowed).toBe(true);
+    queue.push({ n: 1 });
+    expect(queue.size).toBe(8);
+    expect(queue.shift()).toEqual({ n: 4 });
+    expect(queue.size).toBe(4);
+  });
+
+  it("takes one item heavier than its capacity when empty, so a big flush does not end a reader that keeps up", () => {
+    const queue = new SubscriberQueue<{ n: number }>(10, (item) => item.n);
+    queue.push({ n: 25 });
+    expect(queue.overflowed).toBe(false);
+    queue.push({ n: 1 });
+    expect(queue.overflowed).toBe(true);
+  });
+
+  it("wakes a waiting reader on a new item, on overflow and on close", async () => {
+    const queue = new SubscriberQueue<number>(1);
+    const woke: string[] = [];
+    void queue.wait().then(() => woke.push("item"));
+    queue.push(1);
+    await Promise.resolve();
+    queue.shift();
+    void queue.wait().then(() => woke.push("close"));
+    queue.close();
+    await Promise.resolve();
+    expect(woke).toEqual(["item", "close"]);
+    const full = new SubscriberQueue<number>(1);
+    full.push(1);
+    full.push(2);
+    expect(full.overflowed).toBe(true);
+    await expect(full.wait()).resolves.toBeUndefined();
+  });
+});
