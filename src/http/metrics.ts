@@ -12,7 +12,6 @@ import type { Daemon } from "../daemon.js";
  */
 export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "codexd_" });
   const { store, child } = daemon;
 
   const requests = new Counter({ name: "codexd_http_requests_total", help: "HTTP requests by route and status", labelNames: ["method", "route", "status"], registers: [registry] });
@@ -74,5 +73,20 @@ export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
   new Gauge({ name: "codexd_runs_archived", help: "Finished runs moved to the archive", registers: [registry], collect() { this.set(store.archivedRunCount); } });
   new Gauge({ name: "codexd_event_last_seq", help: "Seq of the newest durable event", registers: [registry], collect() { this.set(store.lastSeq); } });
   new Gauge({ name: "codexd_sse_subscribers", help: "Open Server-Sent Event streams", registers: [registry], collect() { this.set(daemon.streams.count); } });
-  return registry;
+  return Registry.merge([processMetrics(), registry]);
+}
+
+let processRegistry: Registry | null = null;
+
+/**
+ * The process's own metrics (CPU, memory, event loop lag, GC), registered once per process: their
+ * collectors live as long as the process does, so a registry per app would keep every app built
+ * in the process (and its daemon) alive.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: "codexd_" });
+  }
+  return processRegistry;
 }
