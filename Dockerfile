@@ -8,7 +8,6 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY routes ./routes
 COPY schemas ./schemas
-COPY bench ./bench
 RUN npm run build
 
 # Runtime stage: production dependencies only (the pinned Codex CLI among them), non-root.
