@@ -19,6 +19,7 @@ import {
   parseAs,
 } from "../codex/protocol.js";
 import { ProblemError, conflict, notFound } from "../errors.js";
+
 import { byCreation, paginate } from "../paginate.js";
 import type { StateStore } from "../state/store.js";
 import type { SessionService } from "./session-service.js";
@@ -46,6 +47,8 @@ interface ActiveTurn {
 }
 
 const EmptyResult = Type.Object({}, { additionalProperties: true });
+/** How long a refused steer or interrupt waits for the turn's end to arrive before it counts as an app-server error. */
+const ENDED_GRACE_MS = 1_000;
 const now = () => new Date().toISOString();
 const CODEX_STATUS: Record<string, TurnStatus> = { completed: "completed", interrupted: "interrupted", failed: "failed" };
 
@@ -116,7 +119,7 @@ export class TurnService {
           turnId: activeId,
         });
       }
-      await callCodex(child, "turn/steer", { threadId: session.threadId, input: inputs, expectedTurnId: activeId }, TurnSteerResult);
+      await this.unlessEnded(activeId, callCodex(child, "turn/steer", { threadId: session.threadId, input: inputs, expectedTurnId: activeId }, TurnSteerResult));
       await store.recordEvent({ level: "info", type: "turn.steered", message: "input added to the active turn", sessionId, turnId: activeId, detail: { chars: text.length } });
       return { sessionId, turnId: activeId, status: "inProgress", steered: true };
     }
@@ -151,9 +154,29 @@ export class TurnService {
     const session = this.deps.sessions.get(sessionId);
     const turnId = session.currentTurnId;
     if (!turnId || !this.active.has(turnId)) throw conflict("CODEXD_NO_ACTIVE_TURN", "The session has no active turn", session.status);
-    await callCodex(this.deps.child, "turn/interrupt", { threadId: session.threadId, turnId }, EmptyResult);
+    await this.unlessEnded(turnId, callCodex(this.deps.child, "turn/interrupt", { threadId: session.threadId, turnId }, EmptyResult));
     await this.deps.store.recordEvent({ level: "info", type: "turn.interrupt_requested", message: "interrupt requested", sessionId, turnId });
     return { sessionId, turnId, requested: true };
+  }
+
+  /**
+   * A steer or interrupt the app-server refuses because the turn ended meanwhile (its end may
+   * arrive just before or just after the refusal) is the client's race with the turn: 409
+   * CODEXD_NO_ACTIVE_TURN, not a failure of the app-server.
+   */
+  private async unlessEnded<T>(turnId: string, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.code !== "CODEXD_CODEX_ERROR") throw error;
+      const ended = this.active.has(turnId) ? await this.waitForEnd(turnId, ENDED_GRACE_MS) : true;
+      if (!ended) throw error;
+      const { status } = this.deps.store.getTurn(turnId) ?? { status: "completed" };
+      throw new ProblemError(409, "CODEXD_NO_ACTIVE_TURN", "Conflict with the current state", `The session has no active turn: ${turnId} ended (${status}) before the request reached it`, {
+        currentState: status,
+        turnId,
+      });
+    }
   }
 
   /** Interrupt the session's turn and wait for its end; end it ourselves if the child does not. */

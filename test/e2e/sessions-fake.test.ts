@@ -237,6 +237,25 @@ describe("turns", () => {
     expectProblem(await api.post(`/v1/sessions/${s.sessionId}/interrupt`), 409, "CODEXD_NO_ACTIVE_TURN");
   });
 
+  it.each([
+    ["ended first", "[race-end]"],
+    ["refused first, ended after", "[race-end:after]"],
+  ])("answers 409 CODEXD_NO_ACTIVE_TURN, not 502, when a steer or interrupt meets the turn's end (%s)", async (_, directive) => {
+    const { api } = await start();
+    const s = await api.createSession();
+    for (const request of [
+      () => api.post(`/v1/sessions/${s.sessionId}/turns`, { input: "more", steer: true }),
+      () => api.post(`/v1/sessions/${s.sessionId}/interrupt`),
+    ]) {
+      const { turnId } = await api.startTurn(s.sessionId, `${directive} [silent] hold on`);
+      await api.waitTurn(s.sessionId, turnId, (t) => t.status === "inProgress");
+      const res = await request();
+      expectProblem(res, 409, "CODEXD_NO_ACTIVE_TURN");
+      expect(res.body.turnId).toBe(turnId);
+      expect((await api.waitTurn(s.sessionId, turnId)).status).toBe("completed");
+    }
+  });
+
   it("a [fail] turn ends failed with CODEXD_TURN_FAILED; a [retry-error] turn completes after turn.retrying", async () => {
     const { api } = await start();
     const s = await api.createSession();
