@@ -53,6 +53,17 @@ export function liveGroupMembers(pgid: number): number[] {
   return members;
 }
 
+/** Whether a pid names a running process: zombies (exited, not yet reaped) count as gone. */
+export function isLiveProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const state = hasProc ? readStat(pid)?.state : undefined;
+  return state !== "Z" && state !== "X";
+}
+
 /** Start time of a process in clock ticks since boot, to tell a recycled pid from ours. */
 export function processStartTicks(pid: number): number | null {
   return hasProc ? (readStat(pid)?.startTicks ?? null) : null;

@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { link, mkdir, open, rename, unlink, stat } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, unlink, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export const FILE_MODE = 0o600;
@@ -44,6 +44,16 @@ export async function writeFileAtomic(path: string, data: string | Buffer, keepB
   if (keepBackup) await linkBackup(path);
   await rename(tmp, path);
   await fsyncDir(dir);
+}
+
+/**
+ * Remove the temp files of atomic writes a crash interrupted (`.<name>.<pid>.<n>.tmp`). Only for
+ * the owner of the directory: another live writer's temp file would be pulled from under it.
+ */
+export async function removeAbandonedTempFiles(dir: string): Promise<string[]> {
+  const abandoned = (await readdir(dir)).filter((name) => /^\..+\.\d+\.\d+\.tmp$/.test(name));
+  await Promise.all(abandoned.map((name) => unlink(join(dir, name)).catch(ignoreMissing)));
+  return abandoned;
 }
 
 async function linkBackup(path: string): Promise<void> {

@@ -9,13 +9,14 @@ import { TERMINAL_RUN_STATUSES, type RunRecord } from "../../schemas/runs.js";
 import type { SessionRecord } from "../../schemas/sessions.js";
 import { TERMINAL_TURN_STATUSES, type TurnRecord } from "../../schemas/turns.js";
 import { deepFreeze } from "./deep-freeze.js";
-import { ensureDir, writeFileAtomic } from "./durable-fs.js";
+import { ensureDir, removeAbandonedTempFiles, writeFileAtomic } from "./durable-fs.js";
 import { EventLog } from "./event-log.js";
 import { GroupCommit } from "./group-commit.js";
 import { loadJsonDocument, type Recovery } from "./json-document.js";
 import { RecentEvents } from "./recent-events.js";
 import { RotatingLogFile } from "./rotating-log-file.js";
 import { RunArchive } from "./run-archive.js";
+import { acquireStateDirLock, type StateDirLock } from "./state-dir-lock.js";
 import { matchesEventQuery } from "./event-filter.js";
 
 export interface EventInput {
@@ -118,6 +119,7 @@ export class StateStore {
   private recentTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private opened = false;
+  private lock: StateDirLock | null = null;
   private readonly listeners = new Set<DurableEventsListener>();
   private readonly flushListeners = new Set<(ms: number) => void>();
   private readonly commits = new GroupCommit(() => this.flush());
@@ -154,7 +156,20 @@ export class StateStore {
     if (this.opened) return this.snapshot();
     const { paths } = this.config;
     await ensureDir(paths.stateDir);
+    this.lock = await acquireStateDirLock(paths.stateDir);
+    try {
+      return await this.load();
+    } catch (error) {
+      await this.lock.release();
+      this.lock = null;
+      throw error;
+    }
+  }
+
+  private async load(): Promise<StatusSnapshot> {
+    const { paths } = this.config;
     await ensureDir(paths.logsDir);
+    await removeAbandonedTempFiles(paths.stateDir);
     const at = this.now();
     const recoveries: Recovery[] = [];
     const load = async <T>(path: string, valid: (v: unknown) => v is T) => {
@@ -414,6 +429,8 @@ export class StateStore {
     await this.commits.commit();
     await this.commits.idle();
     await Promise.all([this.eventLog.close(), this.archive.close(), this.childLogs.stdout.close(), this.childLogs.stderr.close()]);
+    await this.lock?.release();
+    this.lock = null;
   }
 
   private async setDaemon(patch: Partial<DaemonState>): Promise<DaemonState> {

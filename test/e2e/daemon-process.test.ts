@@ -177,6 +177,29 @@ describe("codexd serve refuses to start", () => {
     expect(await readFile(file, "utf8")).toBe("I am a file\n");
   });
 
+  it("while another live daemon uses the state dir: exit 1 naming its pid, the first one and its child untouched; after a kill -9 the lock is taken over", async () => {
+    const first = await startDaemon();
+    const child = await waitUntil(async () => {
+      const state = await getJson<{ status: string; pid: number | null }>(`${first.base}/v1/child`);
+      return state.status === "running" && state;
+    }, { what: "the first daemon's child to run" });
+    const stateFiles = await readFile(join(first.stateDir, "daemon-state.json"), "utf8");
+
+    const second = spawnDaemon(first.stateDir, { CODEXD_PORT: String(await freePort()) });
+    expect((await second.waitExit(15_000)).code, second.stderr()).toBe(1);
+    expect(second.stderr()).toContain(`in use by another codexd (pid ${first.proc.pid}`);
+    noStack(second.stderr());
+    // The second one wrote nothing and killed nothing.
+    expect(await readFile(join(first.stateDir, "daemon-state.json"), "utf8")).toBe(stateFiles);
+    expect(processAlive(child.pid!)).toBe(true);
+    expect((await getJson<{ pid: number }>(`${first.base}/v1/child`)).pid).toBe(child.pid);
+
+    first.proc.child.kill("SIGKILL");
+    await first.proc.waitExit(15_000);
+    const next = await startDaemon(first.stateDir);
+    expect((await getJson<StatusResponse>(`${next.base}/v1/status`)).daemon.pid).toBe(next.proc.pid);
+  });
+
   it.each([
     ["CODEXD_PORT", "abc", /integer from 0 to 65535/],
     ["CODEXD_EVENT_CACHE_SIZE", "0", /integer from 1 to/],

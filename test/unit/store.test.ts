@@ -1,6 +1,10 @@
-import { readFile, readdir, stat, truncate, writeFile, appendFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile, readdir, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
+import { LOCK_FILE, StateDirLockedError } from "../../src/state/state-dir-lock.js";
 import { StateStore } from "../../src/state/store.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
@@ -115,6 +119,49 @@ describe("state store", () => {
     expect(seen).toEqual([]);
     const [ea, eb] = await Promise.all([a, b]);
     expect(seen).toEqual([ea.seq, eb.seq]);
+  });
+});
+
+describe("one store per state dir", () => {
+  it("refuses a second store while the first is open, and lets the next one in once it closes", async () => {
+    const first = await open();
+    const second = new StateStore(temp.config);
+    const refused = await second.initialize().then(() => null, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(StateDirLockedError);
+    expect((refused as StateDirLockedError).code).toBe("CODEXD_STATE_DIR_LOCKED");
+    expect((refused as Error).message).toContain(`pid ${process.pid}`);
+    // The refused store touched nothing: the first one goes on.
+    const event = await first.recordEvent({ level: "info", type: "x.after", message: "still here" });
+    await first.close();
+    const third = await open({}, true);
+    expect(third.lastSeq).toBe(event.seq);
+  });
+
+  it("takes over a lock whose owner is gone, or that nobody can be shown to own", async () => {
+    temp = await tempState();
+    await mkdir(temp.config.paths.stateDir, { recursive: true });
+    const lock = join(temp.config.paths.stateDir, LOCK_FILE);
+    // A pid that exited a moment ago (the owner killed -9), then a torn lock file.
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    for (const content of [JSON.stringify({ pid: Number(gone.stdout), startTicks: 1, acquiredAt: "2026-01-01T00:00:00.000Z" }), '{"pid": 12']) {
+      await writeFile(lock, content);
+      const store = await open({}, true);
+      expect(JSON.parse(await readFile(lock, "utf8")).pid).toBe(process.pid);
+      await store.close();
+      expect(existsSync(lock), "the lock goes with a clean close").toBe(false);
+    }
+  });
+
+  it("removes the temp files of atomic writes a crash interrupted", async () => {
+    temp = await tempState();
+    await mkdir(temp.config.paths.stateDir, { recursive: true });
+    const leftovers = [".run-registry.json.4242.7.tmp", ".daemon-state.json.99.1.tmp"];
+    for (const name of leftovers) await writeFile(join(temp.config.paths.stateDir, name), "half a write");
+    await writeFile(join(temp.config.paths.stateDir, "notes.tmp"), "not ours");
+    await open({}, true);
+    const names = await readdir(temp.config.paths.stateDir);
+    for (const name of leftovers) expect(names).not.toContain(name);
+    expect(names).toContain("notes.tmp");
   });
 });
 
