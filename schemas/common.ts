@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Kind, Type, type Static, type TSchema, type TUnsafe } from "@sinclair/typebox";
 
 /** A reference to a registered schema that keeps the static type of its target. */
 export function ref<T extends TSchema & { $id?: string }>(schema: T) {
@@ -6,7 +6,25 @@ export function ref<T extends TSchema & { $id?: string }>(schema: T) {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
 }
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const SCALAR_TYPES = new Set(["string", "integer", "number", "boolean"]);
+
+/**
+ * The schema's values or null. A scalar becomes `type: [<type>, "null"]`: the response
+ * serializer then tells the two apart with a typeof, where an `anyOf` makes it validate every
+ * value against each branch (with its format) before writing it. Anything else is an `anyOf`.
+ * TypeBox's own Value.Check does not know the scalar form: settings checked with it use OrNull.
+ */
+export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+  const { type } = schema as { type?: unknown };
+  if (typeof type === "string" && SCALAR_TYPES.has(type) && schema.$id === undefined) {
+    const { [Kind]: _kind, ...keywords } = schema as TSchema & Record<string, unknown>;
+    return Type.Unsafe<Static<T> | null>({ ...keywords, type: [type, "null"] });
+  }
+  return OrNull(schema) as unknown as TUnsafe<Static<T> | null>;
+}
+
+/** The schema's values or null, as an `anyOf` that TypeBox's Value.Check understands. */
+export const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const IsoDateTime = Type.String({ format: "date-time", description: "RFC 3339 timestamp (UTC)" });
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { Nullable } from "./common.js";
+import { OrNull } from "./common.js";
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const PositiveMs = Type.Integer({ minimum: 1 });
@@ -31,7 +31,7 @@ export const ResolvedConfig = Type.Object(
     server: Type.Object({
       childStrategy: Type.Union([Type.Literal("spawn"), Type.Literal("external")]),
       mode: Type.Literal("app-server"),
-      endpoint: Nullable(Type.String({ pattern: "^(ws|unix)://" })),
+      endpoint: OrNull(Type.String({ pattern: "^(ws|unix)://" })),
       childCommand: Type.String({ minLength: 1 }),
       childArgs: Type.Array(Type.String()),
       childCwd: Type.String({ minLength: 1 }),
@@ -39,13 +39,13 @@ export const ResolvedConfig = Type.Object(
     http: Type.Object({
       host: Type.String({ minLength: 1 }),
       port: Port,
-      token: Nullable(Type.String({ minLength: 1, description: "Bearer token; shown redacted" })),
-      tokenFile: Nullable(Type.String()),
+      token: OrNull(Type.String({ minLength: 1, description: "Bearer token; shown redacted" })),
+      tokenFile: OrNull(Type.String()),
       bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
       allowedHosts: Type.Array(Type.String({ minLength: 1 }), { description: "Host header names accepted besides loopback and the bound host" }),
       allowedOrigins: Type.Array(Type.String({ pattern: "^https?://" }), { description: "Browser origins accepted besides the daemon's own" }),
       rateLimitPerMinute: Type.Integer({ minimum: 0, description: "Mutating requests per client per minute; 0 disables" }),
-      responseAuditFile: Nullable(
+      responseAuditFile: OrNull(
         Type.String({ minLength: 1, description: "Debugging aid, off by default: append every HTTP response (method, route, status, content type, body) to this file as a JSON line" }),
       ),
     }),
