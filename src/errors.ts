@@ -15,5 +15,5 @@ export class ProblemError extends Error {
 export const notFound = (what: string, id: string) =>
   new ProblemError(404, "CODEXD_NOT_FOUND", "Not found", `${what} ${JSON.stringify(id)} does not exist`);
 
-export const conflict = (code: `CODEXD_${string}`, detail: string, currentState: string) =>
-  new ProblemError(409, code, "Conflict with the current state", detail, { currentState });
+export const conflict = (code: `CODEXD_${string}`, detail: string, currentState: string, extra: Record<string, unknown> = {}) =>
+  new ProblemError(409, code, "Conflict with the current state", detail, { currentState, ...extra });

@@ -169,12 +169,13 @@ export class TurnService {
       return await request;
     } catch (error) {
       if (!(error instanceof ProblemError) || error.code !== "CODEXD_CODEX_ERROR") throw error;
-      const ended = this.active.has(turnId) ? await this.waitForEnd(turnId, ENDED_GRACE_MS) : true;
+      const ended = this.active.has(turnId) ? await this.waitForEnd(turnId, ENDED_GRACE_MS) : this.deps.store.getTurn(turnId);
       if (!ended) throw error;
-      const { status } = this.deps.store.getTurn(turnId) ?? { status: "completed" };
-      throw new ProblemError(409, "CODEXD_NO_ACTIVE_TURN", "Conflict with the current state", `The session has no active turn: ${turnId} ended (${status}) before the request reached it`, {
-        currentState: status,
+      const sessionStatus = this.deps.store.getSession(ended.sessionId)?.status ?? "idle";
+      throw conflict("CODEXD_NO_ACTIVE_TURN", `The session has no active turn: ${turnId} ended (${ended.status}) before the request reached it`, sessionStatus, {
         turnId,
+        turnStatus: ended.status,
+        rpcCode: error.extra.rpcCode,
       });
     }
   }

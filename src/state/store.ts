@@ -156,12 +156,16 @@ export class StateStore {
     if (this.opened) return this.snapshot();
     const { paths } = this.config;
     await ensureDir(paths.stateDir);
-    this.lock = await acquireStateDirLock(paths.stateDir);
+    const lock = await acquireStateDirLock(paths.stateDir);
     try {
+      this.lock = lock;
       return await this.load();
     } catch (error) {
-      await this.lock.release();
+      // Nothing stays open or locked after a failed start: the next attempt starts clean.
+      this.opened = false;
       this.lock = null;
+      await this.closeFiles().catch(() => {});
+      await lock.release();
       throw error;
     }
   }
@@ -426,11 +430,19 @@ export class StateStore {
     if (this.recentTimer) clearTimeout(this.recentTimer);
     this.dirty.add("recent");
     this.dirty.add("daemon");
-    await this.commits.commit();
-    await this.commits.idle();
-    await Promise.all([this.eventLog.close(), this.archive.close(), this.childLogs.stdout.close(), this.childLogs.stderr.close()]);
-    await this.lock?.release();
-    this.lock = null;
+    try {
+      await this.commits.commit();
+      await this.commits.idle();
+    } finally {
+      // A failed last flush still lets go of the files and the directory.
+      await this.closeFiles();
+      await this.lock?.release();
+      this.lock = null;
+    }
+  }
+
+  private closeFiles(): Promise<unknown> {
+    return Promise.all([this.eventLog.close(), this.archive.close(), this.childLogs.stdout.close(), this.childLogs.stderr.close()]);
   }
 
   private async setDaemon(patch: Partial<DaemonState>): Promise<DaemonState> {

@@ -17,6 +17,7 @@ import { waitUntil } from "../helpers/deadline.js";
 import { all, copyOf, envOf, execForm, healthcheckCommand, parseDockerfile, type Stage } from "../helpers/dockerfile.js";
 import { repoRoot } from "../helpers/in-process-daemon.js";
 import { cleanEnv, freePort, killAll, spawnTracked } from "../helpers/processes.js";
+import { responseAuditEnv } from "../helpers/temp-config.js";
 
 const dockerfile = await readFile(join(repoRoot, "Dockerfile"), "utf8");
 const dockerignore = (await readFile(join(repoRoot, ".dockerignore"), "utf8")).split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
@@ -107,7 +108,7 @@ afterAll(async () => {
 async function runtimeEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(envOf(runtime))) env[key] = value.startsWith("/") ? join(runtimeRoot, value) : value;
-  return { ...cleanEnv(), CODEX_HOME: codexHome.dir, ...env, CODEXD_PORT: String(await freePort()), ...extra };
+  return { ...cleanEnv(), CODEX_HOME: codexHome.dir, ...env, CODEXD_PORT: String(await freePort()), ...responseAuditEnv(), ...extra };
 }
 
 const entrypoint = () => [...execForm(all(runtime, "ENTRYPOINT")[0]!.rest), ...execForm(all(runtime, "CMD")[0]!.rest)];

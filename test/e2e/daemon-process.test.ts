@@ -12,6 +12,7 @@ import type { CodexdEvent } from "../../schemas/events.js";
 import type { StatusResponse } from "../../schemas/status.js";
 import { waitUntil } from "../helpers/deadline.js";
 import { fakeChildEnv, repoRoot } from "../helpers/in-process-daemon.js";
+import { responseAuditEnv } from "../helpers/temp-config.js";
 import { cleanEnv, freePort, killAll, processAlive, spawnTracked, type Spawned } from "../helpers/processes.js";
 
 const cli = join(repoRoot, "dist", "src", "cli.js");
@@ -49,6 +50,7 @@ function spawnDaemon(stateDir: string, env: Record<string, string>): Spawned {
       CODEXD_HOST: "127.0.0.1",
       CODEXD_STATE_DIR: stateDir,
       CODEXD_LOG_LEVEL: "warn",
+      ...responseAuditEnv(),
       ...env,
     }),
   });

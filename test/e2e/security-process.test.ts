@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cliPath, createWorkspace, fakeAppServerPath, type Workspace } from "../helpers/daemon-process.js";
+import { responseAuditEnv } from "../helpers/temp-config.js";
 
 let dir: string | undefined;
 let ws: Workspace | undefined;
@@ -19,7 +20,7 @@ function serveExpectingRefusal(env: Record<string, string>): Promise<{ code: num
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [cliPath, "serve"], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? "", CODEXD_STATE_DIR: join(dir!, "state"), CODEXD_CHILD_COMMAND: process.execPath, CODEXD_CHILD_ARGS: JSON.stringify([fakeAppServerPath]), ...env },
+      env: { PATH: process.env.PATH ?? "", CODEXD_STATE_DIR: join(dir!, "state"), CODEXD_CHILD_COMMAND: process.execPath, CODEXD_CHILD_ARGS: JSON.stringify([fakeAppServerPath]), ...responseAuditEnv(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

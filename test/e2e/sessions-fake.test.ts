@@ -251,9 +251,19 @@ describe("turns", () => {
       await api.waitTurn(s.sessionId, turnId, (t) => t.status === "inProgress");
       const res = await request();
       expectProblem(res, 409, "CODEXD_NO_ACTIVE_TURN");
-      expect(res.body.turnId).toBe(turnId);
+      expect(res.body).toMatchObject({ turnId, turnStatus: "completed" });
       expect((await api.waitTurn(s.sessionId, turnId)).status).toBe("completed");
     }
+  });
+
+  it("still answers 502 CODEXD_CODEX_ERROR when the app-server refuses a steer or interrupt of a turn that goes on", async () => {
+    const { api } = await start();
+    const s = await api.createSession();
+    const { turnId } = await api.startTurn(s.sessionId, "[refuse] [silent] hold on");
+    await api.waitTurn(s.sessionId, turnId, (t) => t.status === "inProgress");
+    expectProblem(await api.post(`/v1/sessions/${s.sessionId}/turns`, { input: "more", steer: true }), 502, "CODEXD_CODEX_ERROR");
+    expectProblem(await api.post(`/v1/sessions/${s.sessionId}/interrupt`), 502, "CODEXD_CODEX_ERROR");
+    expect((await api.getTurn(s.sessionId, turnId)).status).toBe("inProgress");
   });
 
   it("a [fail] turn ends failed with CODEXD_TURN_FAILED; a [retry-error] turn completes after turn.retrying", async () => {

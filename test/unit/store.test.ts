@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { appendFile, mkdir, readFile, readdir, stat, truncate, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import { appendFile, mkdir, readFile, readdir, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
-import { LOCK_FILE, StateDirLockedError } from "../../src/state/state-dir-lock.js";
+import { LOCK_FILE, STALE_AFTER_MS, StateDirLockedError } from "../../src/state/state-dir-lock.js";
 import { StateStore } from "../../src/state/store.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
@@ -137,19 +138,47 @@ describe("one store per state dir", () => {
     expect(third.lastSeq).toBe(event.seq);
   });
 
-  it("takes over a lock whose owner is gone, or that nobody can be shown to own", async () => {
+  it("takes over a lock whose owner is provably gone; one it cannot check only once it is stale", async () => {
     temp = await tempState();
     await mkdir(temp.config.paths.stateDir, { recursive: true });
     const lock = join(temp.config.paths.stateDir, LOCK_FILE);
-    // A pid that exited a moment ago (the owner killed -9), then a torn lock file.
+    // A pid that exited a moment ago on this machine (the owner killed -9): taken over at once.
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
-    for (const content of [JSON.stringify({ pid: Number(gone.stdout), startTicks: 1, acquiredAt: "2026-01-01T00:00:00.000Z" }), '{"pid": 12']) {
+    const sameMachine = {
+      host: hostname(),
+      bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      pidNamespace: readlinkSync("/proc/self/ns/pid"),
+      startTicks: null,
+      acquiredAt: "2026-01-01T00:00:00.000Z",
+    };
+    await writeFile(lock, JSON.stringify({ ...sameMachine, pid: Number(gone.stdout) }));
+    const store = await open({}, true);
+    expect(JSON.parse(await readFile(lock, "utf8")).pid).toBe(process.pid);
+    await store.close();
+    expect(existsSync(lock), "the lock goes with a clean close").toBe(false);
+
+    // Written in another pid namespace (another container on the same volume), or torn: its pid
+    // means nothing here, so it holds while it is fresh and is taken over once it is stale.
+    for (const content of [JSON.stringify({ ...sameMachine, pidNamespace: "pid:[1]", pid: 1 }), '{"pid": 12']) {
       await writeFile(lock, content);
-      const store = await open({}, true);
+      const refused = await new StateStore(temp.config).initialize().then(() => null, (error: unknown) => error);
+      expect(refused, content).toBeInstanceOf(StateDirLockedError);
+      const old = new Date(Date.now() - STALE_AFTER_MS - 5_000);
+      await utimes(lock, old, old);
+      const next = await open({}, true);
       expect(JSON.parse(await readFile(lock, "utf8")).pid).toBe(process.pid);
-      await store.close();
-      expect(existsSync(lock), "the lock goes with a clean close").toBe(false);
+      await next.close();
     }
+  });
+
+  it("lets go of the directory when the last flush fails on close", async () => {
+    const store = await open();
+    const log = (store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
+    log.append = () => Promise.reject(new Error("ENOSPC: no space left on device"));
+    void store.recordEvent({ level: "info", type: "x.lost", message: "not written" }).catch(() => {});
+    await expect(store.close()).rejects.toThrow(/ENOSPC/);
+    const next = await open({}, true);
+    expect(next.lastSeq).toBeGreaterThan(0);
   });
 
   it("removes the temp files of atomic writes a crash interrupted", async () => {

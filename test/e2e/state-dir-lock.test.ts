@@ -1,0 +1,65 @@
+/**
+ * The state-dir lock between real processes: several daemons starting at the same instant on a
+ * directory whose lock was left by a killed one; never two holders at once.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../helpers/in-process-daemon.js";
+
+const lockModule = pathToFileURL(join(repoRoot, "dist", "src", "state", "state-dir-lock.js")).href;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "codexd-lock-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A process that tries to take the lock at `startAt` (epoch ms), holds it 300 ms, and says how it went (and when it held it). */
+function contender(stateDir: string, startAt: number): Promise<string> {
+  const script = `
+    const { acquireStateDirLock } = await import(${JSON.stringify(lockModule)});
+    await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
+    try {
+      const lock = await acquireStateDirLock(${JSON.stringify(stateDir)});
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, 300));
+      process.stdout.write("won " + from + " " + Date.now());
+      await lock.release();
+    } catch (error) {
+      process.stdout.write(error.code === "CODEXD_STATE_DIR_LOCKED" ? "refused" : "error: " + error.message);
+    }`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.once("error", reject);
+    child.once("close", () => resolve(out));
+  });
+}
+
+describe("state-dir lock", () => {
+  it("of four starters racing for a lock a killed daemon left, one holds it at a time, every round", async () => {
+    for (let round = 0; round < 8; round++) {
+      const stateDir = join(dir, `round-${round}`);
+      await mkdir(stateDir);
+      // The killed daemon's lock, old enough to be stale wherever it was written.
+      const lock = join(stateDir, "codexd.lock");
+      await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 7, startTicks: 1, host: "gone", bootId: null, pidNamespace: null, acquiredAt: "2026-01-01T00:00:00.000Z" }));
+      const old = new Date(Date.now() - 60_000);
+      await utimes(lock, old, old);
+      const startAt = Date.now() + 400;
+      const outcomes = await Promise.all([0, 1, 2, 3].map(() => contender(stateDir, startAt)));
+      const held = outcomes.filter((o) => o.startsWith("won")).map((o) => o.split(" ").slice(1).map(Number) as [number, number]);
+      expect(held.length, `round ${round}: ${outcomes.join(", ")}`).toBeGreaterThanOrEqual(1);
+      expect(outcomes.every((o) => o.startsWith("won") || o === "refused"), outcomes.join(", ")).toBe(true);
+      held.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < held.length; i++) expect(held[i]![0], `round ${round}: two holders at once`).toBeGreaterThanOrEqual(held[i - 1]![1]);
+    }
+  }, 60_000);
+});
