@@ -51,7 +51,7 @@ import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
 import { request } from "undici";
 import { packageRoot } from "../src/package-info.js";
-import { fmt, log, machineInfo } from "./lib/common.js";
+import { fmt, log, machineInfo, processCpuMs } from "./lib/common.js";
 
 // ---- autocannon (CommonJS, no type declarations): the part of its API used here ----
 interface Histogram {
@@ -238,17 +238,6 @@ function killAllSync(): void {
   }
 }
 
-/** CPU time (ms) a process has used: utime + stime from /proc (100 ticks per second). */
-function cpuMs(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU time (ms) all CPUs spent busy so far, from /proc/stat. */
 function machineBusyMs(): number {
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -311,13 +300,13 @@ function cannonOptions(t: Target, seconds: number): Record<string, unknown> {
 }
 
 async function measure(t: Target, seconds = DURATION_S): Promise<Measurement> {
-  const cpu0 = cpuMs(t.server.pid);
+  const cpu0 = processCpuMs(t.server.pid);
   const own0 = selfMs();
   const busy0 = machineBusyMs();
   const started = Date.now();
   const r = await autocannon(cannonOptions(t, seconds));
   const wall = Date.now() - started;
-  const server = cpuMs(t.server.pid) - cpu0;
+  const server = processCpuMs(t.server.pid) - cpu0;
   const own = selfMs() - own0;
   const m: Measurement = {
     name: t.name,
@@ -490,12 +479,12 @@ async function soak(dir: string): Promise<Soak> {
     await sample();
     const sampler = setInterval(() => void sample(), 1000);
     const busy0 = machineBusyMs();
-    const cpu0 = cpuMs(daemon.pid);
+    const cpu0 = processCpuMs(daemon.pid);
     const own0 = selfMs();
     const r = await autocannon({ url: daemon.url, connections: 8, overallRate: SOAK_RATE, duration: SOAK_S, requests, timeout: 20 });
     clearInterval(sampler);
     const wall = Date.now() - t0;
-    const serverMs = cpuMs(daemon.pid) - cpu0;
+    const serverMs = processCpuMs(daemon.pid) - cpu0;
     const otherCores = Math.max(0, machineBusyMs() - busy0 - serverMs - (selfMs() - own0)) / wall;
     await sample();
     const left = await drain(daemon, 30_000);

@@ -9,7 +9,7 @@
 import { readFile, appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { configFor, fmt, log, machineInfo, median, rawAppendBatches, withTempDir } from "./lib/common.js";
+import { configFor, fmt, log, machineInfo, median, rawAppendBatches, round, withTempDir } from "./lib/common.js";
 import { StateStore, type EventInput } from "../src/state/store.js";
 import type { RunRecord } from "../schemas/runs.js";
 
@@ -425,7 +425,6 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - started;
   log(`total ${fmt(totalMs / 1000, 1)} s`);
 
-  const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   const summary = {
     benchmark: "store",
     date,

@@ -24,7 +24,7 @@
  * Prints human-readable lines, then one JSON summary line (the last line of output).
  */
 import type { ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -34,8 +34,8 @@ import pino from "pino";
 import { buildApp } from "../src/app.js";
 import { Daemon } from "../src/daemon.js";
 import type { EventInput } from "../src/state/store.js";
-import { configFor, fmt, log, machineInfo, median, withTempDir } from "./lib/common.js";
-import { percentileOfSorted, startSubscribers, wallMs, type SubscriberResult, type ToSubscribers } from "./lib/sse-subscribers.js";
+import { configFor, fmt, log, machineInfo, median, percentileOfSorted, processCpuMs, round, withTempDir } from "./lib/common.js";
+import { startSubscribers, wallMs, type SubscriberResult, type ToSubscribers } from "./lib/sse-subscribers.js";
 
 // ---- sizes; STREAM_BENCH_* environment variables override them for exploring ----
 const setting = (name: string, fallback: number) => {
@@ -60,21 +60,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = existsSync(join(here, "..", "package.json")) ? resolve(here, "..") : resolve(here, "..", "..");
 const fakeAppServer = join(root, "test", "fixtures", "fake-app-server.mjs");
 
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const mib = (bytes: number) => bytes / 2 ** 20;
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
-/** CPU time (user + system) of another process from /proc, ms; NaN where there is no /proc. */
-function procCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks, USER_HZ = 100
-  } catch {
-    return NaN;
-  }
-}
-
 const TEXT = "Streaming the agent's reply: the subscriber queue drains to the socket, honouring backpressure, one frame at a time.";
 
 /** An agent-message delta as a busy child produces them: session, run and turn ids, ~400 bytes. */
@@ -183,11 +171,11 @@ async function measure(writer: Writer, events: number): Promise<Measurement> {
       const timedAfter = daemon.store.lastSeq;
       const t0 = wallMs();
       const cpu0 = process.cpuUsage();
-      const childCpu0 = procCpuMs(child.pid!);
+      const childCpu0 = processCpuMs(child.pid!);
       const durable = new Float64Array(events);
       const ms = await produce(daemon, writer, next, events, durable);
       const daemonCpu = cpuMs(process.cpuUsage(cpu0));
-      const childCpu = procCpuMs(child.pid!) - childCpu0;
+      const childCpu = processCpuMs(child.pid!) - childCpu0;
       durable.sort();
       const lastSeq = daemon.store.lastSeq;
       child.send({ type: "finish", timedAfter, lastSeq } satisfies ToSubscribers);

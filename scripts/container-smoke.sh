@@ -18,11 +18,12 @@ trap cleanup EXIT
 
 docker build -t "$tag" .
 
-# 0.0.0.0 without a token: the daemon refuses to start.
-if docker run --rm -e CODEXD_HOST=0.0.0.0 "$tag" >/dev/null 2>&1; then
+# 0.0.0.0 without a token: the daemon refuses to start, saying why.
+if refusal="$(docker run --rm -e CODEXD_HOST=0.0.0.0 "$tag" 2>&1)"; then
   echo "FAIL: started on 0.0.0.0 without a token" >&2
   exit 1
 fi
+grep -qi token <<<"$refusal" || { echo "FAIL: refused for another reason: $refusal" >&2; exit 1; }
 
 docker run -d --name "$name" -p 127.0.0.1::4319 -v "$volume:/var/lib/codexd" \
   -e CODEXD_HOST=0.0.0.0 -e CODEXD_TOKEN="$token" "$tag" >/dev/null

@@ -1,4 +1,5 @@
 /** Small pieces every benchmark shares: output, statistics, temp dirs, the machine, the raw baseline. */
+import { readFileSync } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { arch, cpus, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
@@ -8,10 +9,13 @@ import { loadConfig, type ResolvedConfig } from "../../src/config.js";
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const log = (line = "") => process.stdout.write(`${line}\n`);
 export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-export const percentile = (xs: readonly number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
+export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+/** The p-th percentile of an ascending array, by nearest rank (every benchmark uses this one). */
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+export const percentile = (xs: readonly number[], p: number) => percentileOfSorted([...xs].sort((a, b) => a - b), p);
 
 export async function withTempDir<T>(label: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), `codexd-bench-${label}-`));
@@ -54,5 +58,16 @@ export async function rawAppendBatches(file: string, lines: readonly string[], b
     return performance.now() - t0;
   } finally {
     await handle.close();
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (100 ticks a second); NaN without /proc. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
   }
 }

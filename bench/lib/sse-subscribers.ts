@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { request as httpRequest, type ClientRequest } from "node:http";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { percentileOfSorted } from "./common.js";
 
 /** How long subscribers may take to catch up after the last write before they count as short. */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -16,11 +17,6 @@ const DRAIN_TIMEOUT_MS = 30_000;
 /** Wall-clock milliseconds with sub-millisecond resolution (comparable across processes). */
 export const wallMs = () => performance.timeOrigin + performance.now();
 
-/** The p-th percentile of an ascending array (nearest rank). */
-export function percentileOfSorted(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 export interface SubscriberReport {
   /** Timed events received (timedAfter < seq <= last). */

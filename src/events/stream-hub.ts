@@ -14,8 +14,8 @@ export interface PumpOptions<T> {
   overflowEvent: () => { event: string; data: string };
 }
 
-/** Queue items written per socket write: enough to amortise the syscall, small enough to interleave. */
-const BATCH = 256;
+/** Bytes gathered into one socket write: enough to amortise the syscall, small enough to interleave streams. */
+const WRITE_BYTES = 256 * 1024;
 
 /** One open stream, registered from its first byte (replay included) to its end. */
 export class StreamHandle {
@@ -44,14 +44,21 @@ export class StreamHandle {
       for (;;) {
         if (writer.closed) return "client-closed";
         while (queue.size > 0) {
-          const batch: T[] = [];
+          const parts: (string | Buffer)[] = [];
+          let bytes = 0;
           let item: T | undefined;
-          while (batch.length < BATCH && (item = queue.shift()) !== undefined) batch.push(item);
+          let last: T | undefined;
+          while (bytes < WRITE_BYTES && (item = queue.shift()) !== undefined) {
+            const part = encode(item);
+            parts.push(part);
+            bytes += part.length;
+            last = item;
+          }
           writing = true;
-          await writer.writeAll(batch.map(encode));
+          await writer.writeAll(parts);
           writing = false;
           if (writer.closed) return "client-closed";
-          onSent?.(batch.at(-1)!);
+          onSent?.(last!);
         }
         if (queue.overflowed) {
           // This reader is behind already: tell it where to resume, but do not wait on it for long.

@@ -28,6 +28,10 @@ const runtime = stages.at(-1)!;
 function ignored(relative: string): boolean {
   return relative.split("/").some((part) => dockerignore.some((pattern) => (pattern.startsWith("*.") ? part.endsWith(pattern.slice(1)) : part === pattern)));
 }
+// Only names and *.ext are understood above; any other pattern must be taught, not ignored.
+for (const pattern of dockerignore) {
+  if (!/^(\*\.[\w.-]+|[\w.-]+)$/.test(pattern)) throw new Error(`the rehearsal does not understand the .dockerignore pattern ${pattern}; teach ignored()`);
+}
 
 /** Run a shell command to completion; reject with its output when it fails. */
 function sh(command: string, cwd: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<{ code: number; output: string }> {
@@ -105,9 +109,12 @@ afterAll(async () => {
 });
 
 /** The runtime stage's environment on the host: its ENV (image paths mapped), a free port, a Codex home. */
+let runs = 0;
 async function runtimeEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(envOf(runtime))) env[key] = value.startsWith("/") ? join(runtimeRoot, value) : value;
+  // Each daemon gets the image's paths under a root of its own, so one test's leftovers cannot fail the next.
+  const root = join(runtimeRoot, `run-${++runs}`);
+  for (const [key, value] of Object.entries(envOf(runtime))) env[key] = value.startsWith("/") ? join(root, value) : value;
   return { ...cleanEnv(), CODEX_HOME: codexHome.dir, ...env, CODEXD_PORT: String(await freePort()), ...responseAuditEnv(), ...extra };
 }
 

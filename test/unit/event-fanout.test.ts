@@ -73,16 +73,35 @@ describe("live event fan-out", () => {
     expect(other).toEqual([]);
   });
 
-  it("tells the boundary in the same step as it subscribes: later events only, all of them", async () => {
+  it("tells the boundary in the same step as it subscribes, with a flush in flight: replay to it plus live covers every seq once", async () => {
     await openStore();
-    const before = await recordAll([input("x.before"), input("x.before")]);
+    await recordAll([input("x.before"), input("x.before")]);
+    // Hold the next flush inside its append, so an event is recorded but not yet durable.
+    const log = (store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
+    const append = log.append.bind(log);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inAppend = new Promise<void>((resolve) => (entered = resolve));
+    log.append = async (text) => {
+      entered();
+      await gate;
+      return append(text);
+    };
+    const inFlight = store.recordEvent(input("x.in-flight"));
+    await inAppend;
+
     const fanout = new EventFanout(store);
-    const seqs: number[] = [];
-    const { boundary } = fanout.subscribe({}, (chunk) => seqs.push(...framesOf(chunk).map((f) => f.id)));
-    expect(boundary).toBe(before.at(-1)!.seq);
-    const after = await recordAll(Array.from({ length: 20 }, () => input("x.after")));
-    await store.recordEvent(input("x.last"));
-    expect(seqs).toEqual([...after.map((e) => e.seq), after.at(-1)!.seq + 1]);
+    const live: number[] = [];
+    const { boundary } = fanout.subscribe({}, (chunk) => live.push(...framesOf(chunk).map((f) => f.id)));
+    const replayed = (await store.queryEvents({ after: 0, limit: 1000 })).events.filter((e) => e.seq <= boundary).map((e) => e.seq);
+    release();
+    const pending = await inFlight;
+    const later = await recordAll([input("x.after"), input("x.after")]);
+
+    expect(boundary).toBe(pending.seq - 1);
+    const all = [...replayed, ...live];
+    expect(all).toEqual(Array.from({ length: later.at(-1)!.seq }, (_, i) => i + 1));
   });
 
   it("stops listening to the store when the last subscriber leaves", async () => {
@@ -144,7 +163,7 @@ describe("subscriber queue", () => {
     expect(queue.overflowed).toBe(true);
   });
 
-  it("wakes a waiting reader on a new item, on overflow and on close", async () => {
+  it("wakes a waiting reader on a new item and on close, and does not make an overflowed reader wait", async () => {
     const queue = new SubscriberQueue<number>(1);
     const woke: string[] = [];
     void queue.wait().then(() => woke.push("item"));
@@ -155,10 +174,16 @@ describe("subscriber queue", () => {
     queue.close();
     await Promise.resolve();
     expect(woke).toEqual(["item", "close"]);
+    // Drained, but overflowed: the reader must go on to send its overflow event, not wait.
     const full = new SubscriberQueue<number>(1);
     full.push(1);
     full.push(2);
     expect(full.overflowed).toBe(true);
-    await expect(full.wait()).resolves.toBeUndefined();
+    expect(full.shift()).toBe(1);
+    expect(full.size).toBe(0);
+    let resolved = false;
+    void full.wait().then(() => (resolved = true));
+    await Promise.resolve();
+    expect(resolved).toBe(true);
   });
 });
