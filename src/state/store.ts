@@ -173,7 +173,7 @@ export class StateStore {
   private async load(): Promise<StatusSnapshot> {
     const { paths } = this.config;
     await ensureDir(paths.logsDir);
-    await removeAbandonedTempFiles(paths.stateDir);
+    const abandoned = await removeAbandonedTempFiles(paths.stateDir);
     const at = this.now();
     const recoveries: Recovery[] = [];
     const load = async <T>(path: string, valid: (v: unknown) => v is T) => {
@@ -218,6 +218,14 @@ export class StateStore {
         type: "state.recovered",
         message: `${r.file} was ${r.problem}; ${r.usedBackup ? "restored from .bak" : "started empty"}`,
         detail: { ...r },
+      });
+    }
+    if (abandoned.length > 0) {
+      void this.recordEvent({
+        level: "warn",
+        type: "state.recovered",
+        message: `removed ${abandoned.length} temp file(s) of atomic writes a crash interrupted`,
+        detail: { problem: "abandoned-temp-files", files: abandoned },
       });
     }
     if (log.repair) {

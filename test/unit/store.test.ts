@@ -187,10 +187,13 @@ describe("one store per state dir", () => {
     const leftovers = [".run-registry.json.4242.7.tmp", ".daemon-state.json.99.1.tmp"];
     for (const name of leftovers) await writeFile(join(temp.config.paths.stateDir, name), "half a write");
     await writeFile(join(temp.config.paths.stateDir, "notes.tmp"), "not ours");
-    await open({}, true);
+    const store = await open({}, true);
     const names = await readdir(temp.config.paths.stateDir);
     for (const name of leftovers) expect(names).not.toContain(name);
     expect(names).toContain("notes.tmp");
+    const [recovered] = (await store.queryEvents({ type: "state.recovered" })).events;
+    expect(recovered?.detail).toMatchObject({ problem: "abandoned-temp-files" });
+    expect([...((recovered?.detail as { files: string[] }).files)].sort()).toEqual([...leftovers].sort());
   });
 });
 
