@@ -16,7 +16,7 @@ import { createCodexHome, type CodexHome } from "../fixtures/codex-home.js";
 import { waitUntil } from "../helpers/deadline.js";
 import { all, copyOf, envOf, execForm, healthcheckCommand, parseDockerfile, type Stage } from "../helpers/dockerfile.js";
 import { repoRoot } from "../helpers/in-process-daemon.js";
-import { cleanEnv, freePort, killAll, spawnTracked } from "../helpers/processes.js";
+import { cleanEnv, freePort, killAll, listensOn, spawnTracked } from "../helpers/processes.js";
 import { responseAuditEnv } from "../helpers/temp-config.js";
 
 const dockerfile = await readFile(join(repoRoot, "Dockerfile"), "utf8");
@@ -144,7 +144,7 @@ describe("Dockerfile", () => {
     const [command, ...args] = entrypoint();
     const daemon = spawnTracked(command!, args, { cwd: app, env });
     const base = `http://127.0.0.1:${env.CODEXD_PORT}`;
-    await waitUntil(async () => (await healthcheck(env)).code === 0, { timeoutMs: 20_000, what: "the HEALTHCHECK command to pass" });
+    await waitUntil(async () => (await healthcheck(env)).code === 0 && listensOn(daemon.pid, Number(env.CODEXD_PORT)), { timeoutMs: 20_000, what: "the HEALTHCHECK command to pass" });
 
     const child = await waitUntil(
       async () => {
@@ -173,7 +173,7 @@ describe("Dockerfile", () => {
 
     const guarded = await runtimeEnv({ CODEXD_HOST: "0.0.0.0", CODEXD_TOKEN: "container-rehearsal-token-0123456789" });
     const daemon = spawnTracked(command!, args, { cwd: app, env: guarded });
-    await waitUntil(async () => (await healthcheck(guarded)).code === 0, { timeoutMs: 20_000, what: "the HEALTHCHECK command to pass" });
+    await waitUntil(async () => (await healthcheck(guarded)).code === 0 && listensOn(daemon.pid, Number(guarded.CODEXD_PORT)), { timeoutMs: 20_000, what: "the HEALTHCHECK command to pass" });
     expect((await fetch(`http://127.0.0.1:${guarded.CODEXD_PORT}/v1/status`)).status).toBe(401);
     daemon.child.kill("SIGTERM");
     expect((await daemon.waitExit(15_000)).code).toBe(0);

@@ -13,7 +13,7 @@ import type { StatusResponse } from "../../schemas/status.js";
 import { waitUntil } from "../helpers/deadline.js";
 import { fakeChildEnv, repoRoot } from "../helpers/in-process-daemon.js";
 import { responseAuditEnv } from "../helpers/temp-config.js";
-import { cleanEnv, freePort, killAll, processAlive, spawnTracked, type Spawned } from "../helpers/processes.js";
+import { cleanEnv, freePort, killAll, listensOn, processAlive, spawnTracked, type Spawned } from "../helpers/processes.js";
 
 const cli = join(repoRoot, "dist", "src", "cli.js");
 let work: string;
@@ -66,7 +66,7 @@ async function startDaemon(stateDir = freshStateDir(), env: Record<string, strin
       async () => {
         if (proc.hasExited()) return "exited" as const;
         const response = await fetch(`${base}/healthz`);
-        return response.status === 200 ? ("up" as const) : false;
+        return response.status === 200 && listensOn(proc.pid, port) ? ("up" as const) : false;
       },
       { timeoutMs: 15_000, intervalMs: 25, what: `${base}/healthz` },
     );

@@ -15,6 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { listensOn } from "./processes.js";
 import { responseAuditEnv } from "./temp-config.js";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -282,7 +283,8 @@ export async function startDaemon(options: StartOptions): Promise<DaemonProcess>
       `daemon /healthz on port ${port}`,
       async () => {
         if (daemon.proc.exitCode !== null || daemon.proc.signalCode !== null) return "exited" as const;
-        return (await daemon.get("/healthz")).status === 200 && ("up" as const);
+        // Answered by our process, not by another test's daemon that took the port meanwhile.
+        return (await daemon.get("/healthz")).status === 200 && listensOn(daemon.pid, port) && ("up" as const);
       },
       { timeoutMs: options.readyTimeoutMs ?? 15_000, intervalMs: 25 },
     ).catch((error: Error) => error);
@@ -329,7 +331,11 @@ function spawnDaemon(port: number, options: StartOptions): DaemonProcess {
       init.body = JSON.stringify(body);
       init.headers = { "content-type": "application/json" };
     }
-    const res = await fetch(baseUrl + path, init);
+    const res = await fetch(baseUrl + path, init).catch((error: Error) => {
+      // Say what the daemon was doing: a refused or reset request alone tells nothing.
+      const state = proc.exitCode !== null || proc.signalCode !== null ? `exited (${proc.exitCode ?? proc.signalCode})` : "running";
+      throw new Error(`${method} ${path} on pid ${proc.pid} failed: ${error.message} (${(error.cause as Error | undefined)?.message ?? "no cause"}); daemon ${state}\n--- daemon output (tail) ---\n${out.slice(-4000)}`, { cause: error });
+    });
     const contentType = res.headers.get("content-type") ?? "";
     const text = await res.text();
     const parsed: unknown = contentType.includes("json") && text.length > 0 ? JSON.parse(text) : text;
