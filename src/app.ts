@@ -15,6 +15,7 @@ import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { frameworkProblem, installProblemHandlers } from "./http/problem-handler.js";
 import { limitBodyDepth } from "./http/body-depth.js";
+import { installDurableReads } from "./http/durable-reads.js";
 import { createMetrics } from "./http/metrics.js";
 import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
@@ -63,6 +64,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   });
   installProblemHandlers(app);
   installResponseAudit(app, daemon.config.http.responseAuditFile);
+  installDurableReads(app, daemon.store);
   documentSecurityResponses(app, problems);
   await registerOpenApi(app);
   await installSecurity(app, daemon.config);

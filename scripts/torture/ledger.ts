@@ -5,8 +5,8 @@
  *  - durable: answers the daemon gives only once the change is durable (POST/DELETE answers,
  *    events delivered on a stream, which are sent after their flush);
  *  - observed: state seen through plain reads (GET /v1/runs, GET /v1/runs/{id}[?waitMs], the
- *    record in a cancel answer). They are checked too, and a loss is reported as a read of
- *    state that was not yet durable.
+ *    record in a cancel answer). Reads answer only once what they show is durable, so a loss is
+ *    a failure too, reported as a read of state that was not yet durable.
  */
 export const TERMINAL_RUN = new Set(["completed", "failed", "cancelled", "timed_out", "interrupted"]);
 export const TERMINAL_TURN = new Set(["completed", "interrupted", "failed"]);

@@ -11,6 +11,8 @@ interface Waiter {
 export class GroupCommit {
   private waiters: Waiter[] = [];
   private running: Promise<void> | null = null;
+  /** The flush in progress itself (rejects when it fails; `running` never does). */
+  private flushing: Promise<void> | null = null;
   private scheduled = false;
   flushes = 0;
 
@@ -23,6 +25,15 @@ export class GroupCommit {
       this.waiters.push({ resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Resolves when everything queued before this call is durable: at once when nothing is, else
+   * with the flush that takes it. Rejects when that flush fails.
+   */
+  settled(): Promise<void> {
+    if (this.waiters.length > 0 || this.scheduled) return this.commit();
+    return this.flushing ?? Promise.resolve();
   }
 
   /** Resolves when nothing is queued or being flushed. */
@@ -46,12 +57,15 @@ export class GroupCommit {
     const batch = this.waiters;
     this.waiters = [];
     this.flushes++;
-    this.running = this.flush().then(
+    const flushing = this.flush();
+    this.flushing = flushing;
+    this.running = flushing.then(
       () => batch.forEach((w) => w.resolve()),
       (error: unknown) => batch.forEach((w) => w.reject(error)),
     );
     await this.running;
     this.running = null;
+    this.flushing = null;
     if (this.waiters.length > 0) this.schedule();
   }
 }

@@ -404,6 +404,11 @@ export class StateStore {
     return { events, oldestSeq: this.oldestEventSeq, lastSeq: durable };
   }
 
+  /** Resolves once every mutation made before this call is durable (at once when all are). */
+  settled(): Promise<void> {
+    return this.commits.settled();
+  }
+
   /** Called with each event after it is durable, in seq order. Returns an unsubscribe function. */
   onEvent(listener: (event: CodexdEvent) => void): () => void {
     return this.onEvents((events) => {
