@@ -13,6 +13,11 @@ import { StateStore } from "./state/store.js";
 export interface DaemonOptions {
   /** Environment for the child; defaults to the daemon's own (so CODEX_HOME and credentials pass). */
   childEnv?: NodeJS.ProcessEnv;
+  /**
+   * Another daemon took the state directory over (this one was paused past the lock's stale
+   * window): the store writes nothing more; the process should end without a graceful stop.
+   */
+  onStateDirLost?: (reason: string) => void;
 }
 
 export interface Readiness {
@@ -44,7 +49,13 @@ export class Daemon {
     readonly logger: Logger,
     options: DaemonOptions = {},
   ) {
-    this.store = new StateStore(config);
+    this.store = new StateStore(config, {
+      onLockLost: (reason) => {
+        logger.fatal({ reason, stateDir: config.paths.stateDir }, "state directory lock lost: another daemon owns it now");
+        this.child.abandon();
+        options.onStateDirLost?.(reason);
+      },
+    });
     this.liveEvents = new EventFanout(this.store);
     this.child = new ChildSupervisor({
       config,

@@ -28,7 +28,10 @@ export async function serve(flags: Record<string, string | undefined>): Promise<
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const daemon = new Daemon(config, logger);
+  const daemon = new Daemon(config, logger, {
+    // Stopping gracefully would write over the new owner's files: leave at once.
+    onStateDirLost: (reason) => fail(`lost the lock of state directory ${config.paths.stateDir} (${reason}); exiting without writing`),
+  });
   try {
     await daemon.start();
   } catch (error) {

@@ -379,6 +379,12 @@ export class ChildSupervisor {
     void proc.stop(this.stopTimeouts(), true);
   }
 
+  /** Kill the child's process group at once, recording nothing (the daemon is leaving without a stop). */
+  abandon(): void {
+    this.liveness?.stop();
+    this.proc?.killGroup();
+  }
+
   private async onExit(proc: AppServerLink, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.proc !== proc) return; // already handled (operator stop, or a duplicate report)
     const failedAs = this.ending.get(proc);

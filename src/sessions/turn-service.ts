@@ -170,7 +170,7 @@ export class TurnService {
     } catch (error) {
       if (!(error instanceof ProblemError) || error.code !== "CODEXD_CODEX_ERROR") throw error;
       const ended = this.active.has(turnId) ? await this.waitForEnd(turnId, ENDED_GRACE_MS) : this.deps.store.getTurn(turnId);
-      if (!ended) throw error;
+      if (!ended || !TERMINAL_TURN_STATUSES.has(ended.status)) throw error;
       const sessionStatus = this.deps.store.getSession(ended.sessionId)?.status ?? "idle";
       throw conflict("CODEXD_NO_ACTIVE_TURN", `The session has no active turn: ${turnId} ended (${ended.status}) before the request reached it`, sessionStatus, {
         turnId,

@@ -1,17 +1,13 @@
 import { readFileSync, readlinkSync } from "node:fs";
-import { link, open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { link, open, readFile, readdir, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isLiveProcess, processStartTicks } from "../child/process-group.js";
 import { FILE_MODE } from "./durable-fs.js";
 
 export const LOCK_FILE = "codexd.lock";
-/** The owner touches its lock this often... */
-const HEARTBEAT_MS = 2_000;
-/** ...so a lock untouched for this long has no owner, wherever that owner ran. */
-export const STALE_AFTER_MS = 10_000;
-/** How long a start waits for another daemon's takeover of a stale lock to settle. */
-const TAKEOVER_WAIT_MS = 3_000;
+/** A lock whose owner cannot be checked by pid is alive while its heartbeat moves within this window. */
+export const DEFAULT_STALE_AFTER_MS = 10_000;
 
 /** Who owns the lock, and enough of where it runs to tell whether its pid can be checked from here. */
 interface LockOwner {
@@ -19,7 +15,7 @@ interface LockOwner {
   /** Start time of the owner (clock ticks since boot), so a recycled pid is not taken for it. */
   startTicks: number | null;
   host: string;
-  /** The kernel's boot id: a lock from before a reboot has no owner. */
+  /** The kernel's boot id. */
   bootId: string | null;
   /** The owner's pid namespace: a pid means something only in the same one (containers). */
   pidNamespace: string | null;
@@ -31,17 +27,24 @@ export class StateDirLockedError extends Error {
   readonly code = "CODEXD_STATE_DIR_LOCKED";
   constructor(
     readonly dir: string,
-    readonly owner: LockOwner,
+    readonly owner: LockOwner | null,
   ) {
     super(
-      `${dir} is in use by another codexd (pid ${owner.pid} on ${owner.host}, since ${owner.acquiredAt}); stop it or choose another ` +
-        `CODEXD_STATE_DIR (a lock whose owner is gone is taken over once it is ${STALE_AFTER_MS / 1000} s old)`,
+      owner
+        ? `${dir} is in use by another codexd (pid ${owner.pid} on ${owner.host}, since ${owner.acquiredAt}); stop it or choose another CODEXD_STATE_DIR`
+        : `${dir} is locked by ${LOCK_FILE}, which is unreadable and still being touched; stop whatever uses the directory or choose another CODEXD_STATE_DIR`,
     );
   }
 }
 
 export interface StateDirLock {
   release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** Called once if the lock file stops naming this process (another daemon took it over). */
+  onLost?: (reason: string) => void;
+  staleAfterMs?: number;
 }
 
 const readOr = (read: () => string): string | null => {
@@ -63,44 +66,69 @@ function currentOwner(): LockOwner {
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sameOwner = (a: LockOwner | null, b: LockOwner | null) => a !== null && b !== null && a.pid === b.pid && a.acquiredAt === b.acquiredAt;
+
 /**
  * One daemon per state directory: two would overwrite each other's files, and the second would
  * take the first one's child for an orphan and kill it. The lock file names its owner and is
- * touched every few seconds. A lock whose owner is provably gone (same machine and pid
- * namespace, pid not running: kill -9) is taken over at once; one written elsewhere (another
- * container on the same volume) only once it has not been touched for STALE_AFTER_MS.
+ * touched every few seconds. An owner on this kernel and in this pid namespace is checked by pid
+ * (a kill -9 is noticed at once); any other owner (another container on the same volume, a
+ * machine without /proc, an unreadable lock) is alive while its heartbeat moves: the start
+ * watches the file for one stale window and takes it over only if nothing touched it.
  */
-export async function acquireStateDirLock(dir: string): Promise<StateDirLock> {
+export async function acquireStateDirLock(dir: string, options: LockOptions = {}): Promise<StateDirLock> {
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const path = join(dir, LOCK_FILE);
   const me = currentOwner();
-  const deadline = Date.now() + TAKEOVER_WAIT_MS;
+  await sweepLeftovers(dir, staleAfterMs);
+  const deadline = Date.now() + 2 * staleAfterMs + 3_000;
   for (;;) {
-    if (await createComplete(path, me)) return heldLock(path, me);
+    if (await createComplete(path, me)) return heldLock(path, me, staleAfterMs, options.onLost);
     const found = await readLock(path);
-    if (found === "missing") continue;
-    if (found !== "unreadable" && ownerIsAlive(found.owner, found.ageMs, me)) throw new StateDirLockedError(dir, found.owner);
-    // An unreadable lock cannot be torn (it is linked in complete): it is damage, judged by age alone.
-    await takeOver(path, found === "unreadable" ? null : found.owner);
-    if (Date.now() > deadline) {
-      const last = await readLock(path);
-      const owner = typeof last === "object" ? last.owner : { ...me, pid: -1, acquiredAt: "unknown" };
-      throw new StateDirLockedError(dir, owner);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (found === null) continue; // released meanwhile
+    const verdict = judge(found.owner, me);
+    if (verdict === "alive") throw new StateDirLockedError(dir, found.owner);
+    if (verdict === "unknown" && (await heartbeatMoves(path, found.mtimeMs, staleAfterMs))) throw new StateDirLockedError(dir, found.owner);
+    await takeOver(path, found.owner, staleAfterMs);
+    if (Date.now() > deadline) throw new StateDirLockedError(dir, (await readLock(path))?.owner ?? null);
+    await sleep(50);
   }
 }
 
-/** Write the owner record to a temp file and link it into place: the lock never exists half-written. */
-async function createComplete(path: string, me: LockOwner): Promise<boolean> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.new`;
-  const handle = await open(tmp, "wx", FILE_MODE);
-  try {
-    await handle.writeFile(`${JSON.stringify(me)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+/** "alive"/"dead" when the owner's pid can be checked from here, else "unknown". */
+function judge(owner: LockOwner | null, me: LockOwner): "alive" | "dead" | "unknown" {
+  if (!owner) return "unknown";
+  const checkable = owner.host === me.host && owner.bootId !== null && owner.bootId === me.bootId && owner.pidNamespace !== null && owner.pidNamespace === me.pidNamespace;
+  if (!checkable) return "unknown";
+  if (!isLiveProcess(owner.pid)) return "dead";
+  const ticks = processStartTicks(owner.pid);
+  if (owner.startTicks === null || ticks === null) return "unknown"; // pid alive but maybe recycled: ask the heartbeat
+  return ticks === owner.startTicks ? "alive" : "dead";
+}
+
+/** Whether the lock's mtime changes (or the file is replaced) within one stale window. */
+async function heartbeatMoves(path: string, mtimeMs: number, staleAfterMs: number): Promise<boolean> {
+  const until = Date.now() + staleAfterMs;
+  while (Date.now() < until) {
+    await sleep(Math.min(250, staleAfterMs / 8));
+    const now = await stat(path).catch(() => null);
+    if (!now || now.mtimeMs !== mtimeMs) return true;
   }
+  return false;
+}
+
+/** Write the record to a temp file and link it into place: a lock never exists half-written. */
+async function createComplete(path: string, record: LockOwner): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.new`;
   try {
+    const handle = await open(tmp, "wx", FILE_MODE);
+    try {
+      await handle.writeFile(`${JSON.stringify(record)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await link(tmp, path);
     return true;
   } catch (error) {
@@ -111,69 +139,78 @@ async function createComplete(path: string, me: LockOwner): Promise<boolean> {
   }
 }
 
-async function readLock(path: string): Promise<"missing" | "unreadable" | { owner: LockOwner; ageMs: number }> {
+async function readLock(path: string): Promise<{ owner: LockOwner | null; mtimeMs: number } | null> {
   let text: string;
-  let ageMs: number;
+  let mtimeMs: number;
   try {
-    [text, ageMs] = await Promise.all([readFile(path, "utf8"), stat(path).then((s) => Date.now() - s.mtimeMs)]);
+    [text, mtimeMs] = await Promise.all([readFile(path, "utf8"), stat(path).then((s) => s.mtimeMs)]);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
   try {
     const owner = JSON.parse(text) as LockOwner;
-    if (Number.isInteger(owner.pid) && owner.pid > 0 && typeof owner.acquiredAt === "string") return { owner, ageMs };
+    if (Number.isInteger(owner.pid) && owner.pid > 0 && typeof owner.acquiredAt === "string") return { owner, mtimeMs };
   } catch {
-    // fall through
+    // unreadable: judged by its heartbeat alone
   }
-  return ageMs > STALE_AFTER_MS ? "unreadable" : { owner: { pid: -1, startTicks: null, host: "unknown", bootId: null, pidNamespace: null, acquiredAt: "unknown" }, ageMs };
-}
-
-function ownerIsAlive(owner: LockOwner, ageMs: number, me: LockOwner): boolean {
-  if (owner.pid <= 0) return true; // unreadable but recent: someone may be writing it
-  const sameKernel = owner.host === me.host && owner.bootId !== null && owner.bootId === me.bootId;
-  if (owner.bootId !== null && me.bootId !== null && owner.host === me.host && owner.bootId !== me.bootId) return false; // rebooted
-  if (sameKernel && owner.pidNamespace !== null && owner.pidNamespace === me.pidNamespace) {
-    if (!isLiveProcess(owner.pid)) return false;
-    const ticks = processStartTicks(owner.pid);
-    return owner.startTicks === null || ticks === null || ticks === owner.startTicks;
-  }
-  // Its pid cannot be checked from here: trust the heartbeat.
-  return ageMs <= STALE_AFTER_MS;
+  return { owner: null, mtimeMs };
 }
 
 /**
- * Remove a stale lock, one starter at a time: under an exclusive `.takeover` file, and only if
- * the lock still names the owner judged gone (another starter may have replaced it meanwhile).
+ * Remove a lock judged gone, one starter at a time (under an exclusive `.takeover` file), and
+ * only if it still names that owner: another starter may have replaced it meanwhile.
  */
-async function takeOver(path: string, stale: LockOwner | null): Promise<void> {
+async function takeOver(path: string, gone: LockOwner | null, staleAfterMs: number): Promise<void> {
   const mutex = `${path}.takeover`;
   if (!(await createComplete(mutex, currentOwner()))) {
-    // Someone else is taking over; a takeover file left by a crash expires like a lock.
+    // Another starter is taking over; a takeover file a crash left behind expires.
     const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
-    if (age > STALE_AFTER_MS) await unlink(mutex).catch(() => {});
+    if (age > staleAfterMs) await unlink(mutex).catch(() => {});
     return;
   }
   try {
     const current = await readLock(path);
-    const same = current === "unreadable" ? stale === null : typeof current === "object" && stale !== null && current.owner.pid === stale.pid && current.owner.acquiredAt === stale.acquiredAt;
-    if (same) await unlink(path).catch(() => {});
+    if (current && (current.owner === null ? gone === null : sameOwner(current.owner, gone))) await unlink(path).catch(() => {});
   } finally {
     await unlink(mutex).catch(() => {});
   }
 }
 
-function heldLock(path: string, me: LockOwner): StateDirLock {
+/** Temp files of lock writes a crash interrupted. */
+async function sweepLeftovers(dir: string, staleAfterMs: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith(`${LOCK_FILE}.`) && n.endsWith(".new"))) {
+    const file = join(dir, name);
+    const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > staleAfterMs) await unlink(file).catch(() => {});
+  }
+}
+
+function heldLock(path: string, me: LockOwner, staleAfterMs: number, onLost?: (reason: string) => void): StateDirLock {
+  let lost = false;
   const heartbeat = setInterval(() => {
-    const now = new Date();
-    void utimes(path, now, now).catch(() => {});
-  }, HEARTBEAT_MS);
+    void (async () => {
+      const current = await readLock(path).catch(() => null);
+      if (!current || !sameOwner(current.owner, me)) {
+        if (!lost) {
+          lost = true;
+          clearInterval(heartbeat);
+          onLost?.(current?.owner ? `taken over by pid ${current.owner.pid} on ${current.owner.host}` : "the lock file is gone");
+        }
+        return;
+      }
+      const now = new Date();
+      await utimes(path, now, now).catch(() => {});
+    })();
+  }, Math.max(50, Math.floor(staleAfterMs / 5)));
   heartbeat.unref();
   return {
     async release() {
       clearInterval(heartbeat);
-      const current = await readLock(path).catch(() => "missing" as const);
-      if (typeof current === "object" && current.owner.pid === me.pid && current.owner.acquiredAt === me.acquiredAt) await unlink(path).catch(() => {});
+      if (lost) return;
+      const current = await readLock(path).catch(() => null);
+      if (current && sameOwner(current.owner, me)) await unlink(path).catch(() => {});
     },
   };
 }

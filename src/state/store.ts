@@ -41,6 +41,13 @@ export interface StoreOptions {
   pid?: () => number | null;
   /** How often recent-events.json (a cache; events.jsonl is authoritative) is rewritten at most. */
   recentEventsWriteIntervalMs?: number;
+  /**
+   * Called if another daemon takes the state dir over while this store is open (this one was
+   * paused past the lock's stale window). The store writes nothing more after that.
+   */
+  onLockLost?: (reason: string) => void;
+  /** The lock's stale window (default 10 s); shorter in tests. */
+  lockStaleAfterMs?: number;
 }
 
 export interface SessionRegistry {
@@ -120,6 +127,7 @@ export class StateStore {
   private closing = false;
   private opened = false;
   private lock: StateDirLock | null = null;
+  private lockLost: string | null = null;
   private readonly listeners = new Set<DurableEventsListener>();
   private readonly flushListeners = new Set<(ms: number) => void>();
   private readonly commits = new GroupCommit(() => this.flush());
@@ -133,7 +141,7 @@ export class StateStore {
 
   constructor(
     readonly config: ResolvedConfig,
-    options: StoreOptions = {},
+    private readonly options: StoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
     this.uuid = options.uuid ?? randomUUID;
@@ -156,14 +164,23 @@ export class StateStore {
     if (this.opened) return this.snapshot();
     const { paths } = this.config;
     await ensureDir(paths.stateDir);
-    const lock = await acquireStateDirLock(paths.stateDir);
+    const lock = await acquireStateDirLock(paths.stateDir, {
+      ...(this.options.lockStaleAfterMs !== undefined ? { staleAfterMs: this.options.lockStaleAfterMs } : {}),
+      onLost: (reason) => {
+        this.lockLost = reason;
+        this.options.onLockLost?.(reason);
+      },
+    });
     try {
       this.lock = lock;
       return await this.load();
     } catch (error) {
-      // Nothing stays open or locked after a failed start: the next attempt starts clean.
+      // Nothing stays open, queued or locked after a failed start: the next attempt starts clean.
       this.opened = false;
       this.lock = null;
+      this.pendingLines = [];
+      this.pendingEvents = [];
+      this.dirty.clear();
       await this.closeFiles().catch(() => {});
       await lock.release();
       throw error;
@@ -213,7 +230,7 @@ export class StateStore {
 
     for (const doc of ["identity", "daemon", "sessions", "runs", "turns", "recent"] as const) this.dirty.add(doc);
     for (const r of recoveries) {
-      void this.recordEvent({
+      this.recordEventQuietly({
         level: "warn",
         type: "state.recovered",
         message: `${r.file} was ${r.problem}; ${r.usedBackup ? "restored from .bak" : "started empty"}`,
@@ -221,7 +238,7 @@ export class StateStore {
       });
     }
     if (abandoned.length > 0) {
-      void this.recordEvent({
+      this.recordEventQuietly({
         level: "warn",
         type: "state.recovered",
         message: `removed ${abandoned.length} temp file(s) of atomic writes a crash interrupted`,
@@ -229,7 +246,7 @@ export class StateStore {
       });
     }
     if (log.repair) {
-      void this.recordEvent({
+      this.recordEventQuietly({
         level: "warn",
         type: "state.recovered",
         message: `cut ${log.repair.cutBytes} bytes of torn tail from ${log.repair.file}`,
@@ -237,7 +254,7 @@ export class StateStore {
       });
     }
     if (archive.cutBytes > 0) {
-      void this.recordEvent({
+      this.recordEventQuietly({
         level: "warn",
         type: "state.recovered",
         message: `cut ${archive.cutBytes} bytes of torn tail from ${paths.runArchivePath}`,
@@ -406,7 +423,10 @@ export class StateStore {
 
   /** Resolves once every mutation made before this call is durable (at once when all are). */
   settled(): Promise<void> {
-    return this.commits.settled();
+    // A write that failed left its document dirty with nobody waiting: retry it now, so a read
+    // never shows a record that is not on disk (and fails if it still cannot be written).
+    const unwritten = this.pendingLines.length > 0 || [...this.dirty].some((doc) => doc !== "recent");
+    return unwritten ? this.commits.commit() : this.commits.settled();
   }
 
   /** Called with each event after it is durable, in seq order. Returns an unsubscribe function. */
@@ -444,13 +464,19 @@ export class StateStore {
     this.dirty.add("recent");
     this.dirty.add("daemon");
     try {
-      await this.commits.commit();
-      await this.commits.idle();
+      // A store whose directory another daemon owns now has nothing left to write.
+      if (!this.lockLost) {
+        await this.commits.commit();
+        await this.commits.idle();
+      }
     } finally {
-      // A failed last flush still lets go of the files and the directory.
-      await this.closeFiles();
-      await this.lock?.release();
-      this.lock = null;
+      // A failed last flush (or close) still lets go of the files and the directory.
+      try {
+        await this.closeFiles();
+      } finally {
+        await this.lock?.release();
+        this.lock = null;
+      }
     }
   }
 
@@ -475,6 +501,7 @@ export class StateStore {
    * events. Every mutation queued before it starts is durable when it resolves.
    */
   private async flush(): Promise<void> {
+    if (this.lockLost) throw new Error(`state directory lock lost (${this.lockLost}): nothing more is written`);
     // Capture everything synchronously: mutations made while this flush runs belong to the next one.
     const eventLines = this.pendingLines;
     const lines = eventLines.join("");
@@ -539,6 +566,11 @@ export class StateStore {
         if (this.dirty.has("recent") && !this.closing) void this.commits.commit().catch(() => {});
       }, this.recentInterval).unref();
     }
+  }
+
+  /** Record an event nobody waits on (a failure is reported by the flush's other callers). */
+  private recordEventQuietly(input: EventInput): void {
+    this.recordEvent(input).catch(() => {});
   }
 
   /** Events of a failed flush go first in the next one (concat: a spread could overflow the stack). */

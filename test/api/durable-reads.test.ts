@@ -55,6 +55,39 @@ describe("durable reads", () => {
     expect(afterRelease, "the answer waited for the flush").toBe(true);
   });
 
+  it("holds a HEAD the same way", async () => {
+    d = await startInProcessDaemon({}, { start: true });
+    const hold = holdNextAppend(d.daemon);
+    const now = new Date().toISOString();
+    const created = d.daemon.store.upsertRun({ runId: "run-head", status: "queued", createdAt: now, updatedAt: now });
+    void d.daemon.store.recordEvent({ level: "info", type: "run.queued", message: "queued", runId: "run-head" });
+    await hold.entered;
+    let released = false;
+    const answer = d.app.inject({ method: "HEAD", url: "/v1/runs/run-head" }).then((res) => ({ res, afterRelease: released }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    released = true;
+    hold.release();
+    const { res, afterRelease } = await answer;
+    await created;
+    expect(res.statusCode).toBe(200);
+    expect(afterRelease, "the answer waited for the flush").toBe(true);
+  });
+
+  it("retries a write that failed before it answers a read", async () => {
+    d = await startInProcessDaemon({}, { start: true });
+    const log = (d.daemon.store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
+    const append = log.append.bind(log);
+    log.append = () => {
+      log.append = append;
+      return Promise.reject(new Error("EIO: i/o error"));
+    };
+    await expect(d.daemon.store.recordEvent({ level: "info", type: "x.retried", message: "first try fails" })).rejects.toThrow(/EIO/);
+    expect((await d.daemon.store.queryEvents({ type: "x.retried" })).events).toHaveLength(0);
+    // The read waits for the retried write (events pages show durable events only anyway).
+    expect((await d.app.inject({ method: "GET", url: "/v1/status" })).statusCode).toBe(200);
+    expect((await d.daemon.store.queryEvents({ type: "x.retried" })).events.map((e) => e.type)).toEqual(["x.retried"]);
+  });
+
   it("answers health checks while a flush hangs, and reads once nothing is pending", async () => {
     d = await startInProcessDaemon({}, { start: true });
     const hold = holdNextAppend(d.daemon);

@@ -26,7 +26,7 @@ function contender(stateDir: string, startAt: number): Promise<string> {
     const { acquireStateDirLock } = await import(${JSON.stringify(lockModule)});
     await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
     try {
-      const lock = await acquireStateDirLock(${JSON.stringify(stateDir)});
+      const lock = await acquireStateDirLock(${JSON.stringify(stateDir)}, { staleAfterMs: 500 });
       const from = Date.now();
       await new Promise((r) => setTimeout(r, 300));
       process.stdout.write("won " + from + " " + Date.now());
@@ -44,17 +44,17 @@ function contender(stateDir: string, startAt: number): Promise<string> {
 }
 
 describe("state-dir lock", () => {
-  it("of four starters racing for a lock a killed daemon left, one holds it at a time, every round", async () => {
-    for (let round = 0; round < 8; round++) {
+  it("of six starters racing for a lock a daemon elsewhere left, one holds it at a time, every round", async () => {
+    for (let round = 0; round < 10; round++) {
       const stateDir = join(dir, `round-${round}`);
       await mkdir(stateDir);
-      // The killed daemon's lock, old enough to be stale wherever it was written.
+      // The lock of a daemon that ran elsewhere and is gone: nobody touches it any more.
       const lock = join(stateDir, "codexd.lock");
       await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 7, startTicks: 1, host: "gone", bootId: null, pidNamespace: null, acquiredAt: "2026-01-01T00:00:00.000Z" }));
       const old = new Date(Date.now() - 60_000);
       await utimes(lock, old, old);
       const startAt = Date.now() + 400;
-      const outcomes = await Promise.all([0, 1, 2, 3].map(() => contender(stateDir, startAt)));
+      const outcomes = await Promise.all([0, 1, 2, 3, 4, 5].map(() => contender(stateDir, startAt)));
       const held = outcomes.filter((o) => o.startsWith("won")).map((o) => o.split(" ").slice(1).map(Number) as [number, number]);
       expect(held.length, `round ${round}: ${outcomes.join(", ")}`).toBeGreaterThanOrEqual(1);
       expect(outcomes.every((o) => o.startsWith("won") || o === "refused"), outcomes.join(", ")).toBe(true);

@@ -5,8 +5,9 @@ import { appendFile, mkdir, readFile, readdir, stat, truncate, utimes, writeFile
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
-import { LOCK_FILE, STALE_AFTER_MS, StateDirLockedError } from "../../src/state/state-dir-lock.js";
+import { LOCK_FILE, StateDirLockedError } from "../../src/state/state-dir-lock.js";
 import { StateStore } from "../../src/state/store.js";
+import { waitUntil } from "../helpers/deadline.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
 let temp: TempState;
@@ -158,17 +159,35 @@ describe("one store per state dir", () => {
     expect(existsSync(lock), "the lock goes with a clean close").toBe(false);
 
     // Written in another pid namespace (another container on the same volume), or torn: its pid
-    // means nothing here, so it holds while it is fresh and is taken over once it is stale.
+    // means nothing here, so it holds while its heartbeat moves and is taken over once it stops.
     for (const content of [JSON.stringify({ ...sameMachine, pidNamespace: "pid:[1]", pid: 1 }), '{"pid": 12']) {
       await writeFile(lock, content);
-      const refused = await new StateStore(temp.config).initialize().then(() => null, (error: unknown) => error);
+      const beat = setInterval(() => void utimes(lock, new Date(), new Date()).catch(() => {}), 50);
+      const refused = await new StateStore(temp.config, { lockStaleAfterMs: 400 }).initialize().then(() => null, (error: unknown) => error);
+      clearInterval(beat);
       expect(refused, content).toBeInstanceOf(StateDirLockedError);
-      const old = new Date(Date.now() - STALE_AFTER_MS - 5_000);
-      await utimes(lock, old, old);
-      const next = await open({}, true);
+      const next = new StateStore(temp.config, { lockStaleAfterMs: 400 });
+      stores.push(next);
+      await next.initialize();
       expect(JSON.parse(await readFile(lock, "utf8")).pid).toBe(process.pid);
       await next.close();
     }
+  });
+
+  it("stops writing, and says so, when another daemon takes its directory over", async () => {
+    temp = await tempState();
+    const lost: string[] = [];
+    const store = new StateStore(temp.config, { lockStaleAfterMs: 200, onLockLost: (reason) => lost.push(reason) });
+    stores.push(store);
+    await store.initialize();
+    await store.recordEvent({ level: "info", type: "x.before", message: "mine" });
+    // What a takeover after a long pause looks like from here: the lock names someone else.
+    const lock = join(temp.config.paths.stateDir, LOCK_FILE);
+    await writeFile(lock, JSON.stringify({ pid: 1, startTicks: null, host: "elsewhere", bootId: null, pidNamespace: null, acquiredAt: new Date().toISOString() }));
+    await waitUntil(() => lost.length > 0, { what: "the lock loss to be noticed" });
+    expect(lost[0]).toMatch(/taken over by pid 1 on elsewhere/);
+    await expect(store.recordEvent({ level: "info", type: "x.after", message: "not mine" })).rejects.toThrow(/lock lost/);
+    expect(JSON.parse(await readFile(lock, "utf8")).host).toBe("elsewhere");
   });
 
   it("lets go of the directory when the last flush fails on close", async () => {
