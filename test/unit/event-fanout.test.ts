@@ -3,6 +3,7 @@ import type { CodexdEvent } from "../../schemas/events.js";
 import { EventFanout, type EventChunk } from "../../src/events/event-fanout.js";
 import { SubscriberQueue } from "../../src/events/subscriber-queue.js";
 import { StateStore, type EventInput } from "../../src/state/store.js";
+import { failNextAppend, holdNextAppend } from "../helpers/store-faults.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
 let temp: TempState;
@@ -77,25 +78,15 @@ describe("live event fan-out", () => {
     await openStore();
     await recordAll([input("x.before"), input("x.before")]);
     // Hold the next flush inside its append, so an event is recorded but not yet durable.
-    const log = (store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
-    const append = log.append.bind(log);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inAppend = new Promise<void>((resolve) => (entered = resolve));
-    log.append = async (text) => {
-      entered();
-      await gate;
-      return append(text);
-    };
+    const hold = holdNextAppend(store);
     const inFlight = store.recordEvent(input("x.in-flight"));
-    await inAppend;
+    await hold.entered;
 
     const fanout = new EventFanout(store);
     const live: number[] = [];
     const { boundary } = fanout.subscribe({}, (chunk) => live.push(...framesOf(chunk).map((f) => f.id)));
     const replayed = (await store.queryEvents({ after: 0, limit: 1000 })).events.filter((e) => e.seq <= boundary).map((e) => e.seq);
-    release();
+    hold.release();
     const pending = await inFlight;
     const later = await recordAll([input("x.after"), input("x.after")]);
 
@@ -124,10 +115,7 @@ describe("live event fan-out", () => {
     const chunks: EventChunk[] = [];
     fanout.subscribe({}, (c) => chunks.push(c));
     // The event log's append fails once, as a full disk would.
-    const log = (store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
-    const append = log.append.bind(log);
-    let failures = 0;
-    log.append = (text) => (failures++ === 0 ? Promise.reject(new Error("ENOSPC: no space left on device")) : append(text));
+    failNextAppend(store, "ENOSPC: no space left on device");
 
     const failed = await Promise.allSettled([store.recordEvent(input("x.a")), store.recordEvent(input("x.b"))]);
     expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);

@@ -8,6 +8,7 @@ import type { RunRecord } from "../../schemas/runs.js";
 import { LOCK_FILE, StateDirLockedError } from "../../src/state/state-dir-lock.js";
 import { StateStore } from "../../src/state/store.js";
 import { waitUntil } from "../helpers/deadline.js";
+import { failAppends } from "../helpers/store-faults.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
 let temp: TempState;
@@ -192,8 +193,7 @@ describe("one store per state dir", () => {
 
   it("lets go of the directory when the last flush fails on close", async () => {
     const store = await open();
-    const log = (store as unknown as { eventLog: { append: (text: string) => Promise<void> } }).eventLog;
-    log.append = () => Promise.reject(new Error("ENOSPC: no space left on device"));
+    failAppends(store, "ENOSPC: no space left on device");
     void store.recordEvent({ level: "info", type: "x.lost", message: "not written" }).catch(() => {});
     await expect(store.close()).rejects.toThrow(/ENOSPC/);
     const next = await open({}, true);
