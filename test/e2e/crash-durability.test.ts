@@ -45,8 +45,9 @@ const ROUND_PLAN = [
 ] as const;
 const ROUNDS = ROUND_PLAN.length;
 const RUN_RANK: Record<string, number> = { queued: 0, running: 1, completed: 2 };
-/** Must match the writer's CODEXD_RUN_RETENTION, so the store opens the same way. */
+/** Must match the writer's CODEXD_RUN_RETENTION and CODEXD_SESSION_RETENTION, so the store opens the same way. */
 const RUN_RETENTION = "3";
+const SESSION_RETENTION = "1000000";
 
 let work: string;
 
@@ -162,7 +163,7 @@ async function checkEventLog(stateDir: string, acks: Acks, where: string): Promi
 
 /** Open the store (recovering as at a daemon start) and check every acknowledged record and the next seq. */
 async function checkReopenedStore(stateDir: string, acks: Acks, seqsBefore: number, where: string): Promise<void> {
-  const config = loadConfig({ cwd: stateDir, env: { CODEXD_STATE_DIR: stateDir, CODEXD_RUN_RETENTION: RUN_RETENTION }, flags: {} });
+  const config = loadConfig({ cwd: stateDir, env: { CODEXD_STATE_DIR: stateDir, CODEXD_RUN_RETENTION: RUN_RETENTION, CODEXD_SESSION_RETENTION: SESSION_RETENTION }, flags: {} });
   const store = new StateStore(config);
   await store.initialize();
   try {
