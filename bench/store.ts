@@ -9,7 +9,7 @@
 import { readFile, appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { configFor, fmt, log, machineInfo, median, rawAppendBatches, round, withTempDir } from "./lib/common.js";
+import { agentDeltaEvent, configFor, fmt, log, machineInfo, median, rawAppendBatches, round, withTempDir } from "./lib/common.js";
 import { StateStore, type EventInput } from "../src/state/store.js";
 import type { RunRecord } from "../schemas/runs.js";
 
@@ -48,18 +48,8 @@ const DELTA_TEXT =
   "Looking at src/state/store.ts, the flush captures pending lines synchronously and appends them in one write.";
 
 /** What a busy child produces: streamed agent-message deltas tied to a session, run and turn. */
-function childEvent(i: number): EventInput {
-  const session = `sess-${(i % 7).toString().padStart(4, "0")}`;
-  return {
-    level: "info",
-    type: "item.agentMessage.delta",
-    message: "agent message delta",
-    detail: { itemId: `item-${i >> 6}`, delta: DELTA_TEXT.slice(0, 40 + (i % 60)), index: i },
-    sessionId: session,
-    runId: `run-${session}-${i >> 10}`,
-    turnId: `turn-${i >> 8}`,
-  };
-}
+const DELTAS = { text: DELTA_TEXT, sessions: 7, minChars: 40, itemShift: 6, runShift: 10, turnShift: 8 };
+const childEvent = (i: number) => agentDeltaEvent(i, DELTAS);
 
 const PROMPT =
   "Refactor the payment webhook handler so retries are idempotent, add tests for duplicate deliveries, and update the changelog.";

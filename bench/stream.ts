@@ -33,8 +33,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { buildApp } from "../src/app.js";
 import { Daemon } from "../src/daemon.js";
-import type { EventInput } from "../src/state/store.js";
-import { configFor, fmt, log, machineInfo, median, percentileOfSorted, processCpuMs, round, withTempDir } from "./lib/common.js";
+import { agentDeltaEvent, configFor, fmt, log, machineInfo, median, percentileOfSorted, processCpuMs, round, withTempDir } from "./lib/common.js";
 import { startSubscribers, wallMs, type SubscriberResult, type ToSubscribers } from "./lib/sse-subscribers.js";
 
 // ---- sizes; STREAM_BENCH_* environment variables override them for exploring ----
@@ -66,18 +65,8 @@ const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const TEXT = "Streaming the agent's reply: the subscriber queue drains to the socket, honouring backpressure, one frame at a time.";
 
 /** An agent-message delta as a busy child produces them: session, run and turn ids, ~400 bytes. */
-function deltaEvent(i: number): EventInput {
-  const session = `sess-${String(i % 5).padStart(4, "0")}`;
-  return {
-    level: "info",
-    type: "item.agentMessage.delta",
-    message: "agent message delta",
-    detail: { itemId: `item-${i >> 5}`, delta: TEXT.slice(0, 50 + (i % 60)), index: i },
-    sessionId: session,
-    runId: `run-${session}-${i >> 9}`,
-    turnId: `turn-${i >> 7}`,
-  };
-}
+const DELTAS = { text: TEXT, sessions: 5, minChars: 50, itemShift: 5, runShift: 9, turnShift: 7 };
+const deltaEvent = (i: number) => agentDeltaEvent(i, DELTAS);
 
 // ---- the writers ----
 

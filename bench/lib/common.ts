@@ -5,6 +5,7 @@ import { arch, cpus, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadConfig, type ResolvedConfig } from "../../src/config.js";
+import type { EventInput } from "../../src/state/store.js";
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const log = (line = "") => process.stdout.write(`${line}\n`);
@@ -70,4 +71,30 @@ export function processCpuMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** How a benchmark's stream of agent-message deltas spreads over sessions, items, runs and turns. */
+export interface DeltaShape {
+  text: string;
+  sessions: number;
+  /** Each delta carries text.slice(0, minChars + i % 60). */
+  minChars: number;
+  /** 2^shift consecutive deltas share an item, a run, a turn. */
+  itemShift: number;
+  runShift: number;
+  turnShift: number;
+}
+
+/** The i-th agent-message delta as a busy child produces them, tied to a session, run and turn. */
+export function agentDeltaEvent(i: number, shape: DeltaShape): EventInput {
+  const session = `sess-${String(i % shape.sessions).padStart(4, "0")}`;
+  return {
+    level: "info",
+    type: "item.agentMessage.delta",
+    message: "agent message delta",
+    detail: { itemId: `item-${i >> shape.itemShift}`, delta: shape.text.slice(0, shape.minChars + (i % 60)), index: i },
+    sessionId: session,
+    runId: `run-${session}-${i >> shape.runShift}`,
+    turnId: `turn-${i >> shape.turnShift}`,
+  };
 }

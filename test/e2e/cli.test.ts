@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntil } from "../helpers/deadline.js";
-import { cliPath, createWorkspace, freePort, type DaemonProcess, type Workspace } from "../helpers/daemon-process.js";
-import { cleanEnv, killAll, spawnTracked, type Spawned } from "../helpers/processes.js";
+import { cliPath, createWorkspace, type DaemonProcess, type Workspace } from "../helpers/daemon-process.js";
+import { cleanEnv, freePort, killAll, spawnTracked, type Spawned } from "../helpers/processes.js";
 
 interface Result {
   code: number | null;

@@ -11,11 +11,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { listensOn } from "./processes.js";
+import { freePort, listensOn } from "./processes.js";
 import { responseAuditEnv } from "./temp-config.js";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -154,20 +153,6 @@ export function cpuTimeMs(pid: number): number {
 // ---------------------------------------------------------------------------------------------
 // ports and directories
 // ---------------------------------------------------------------------------------------------
-
-/** A port that was free a moment ago (the OS picks it; we close our listener at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 export interface Workspace {
   /** Temp dir: daemon cwd; state lives in `<dir>/state`. */
