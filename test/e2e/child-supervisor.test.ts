@@ -16,10 +16,10 @@ import {
   isAlive,
   liveGroupMembers,
   procStat,
-  waitUntil,
   type DaemonProcess,
   type Workspace,
 } from "../helpers/daemon-process.js";
+import { waitUntil } from "../helpers/deadline.js";
 
 /** Short stop steps and restarts, so escalation and recovery take milliseconds, not seconds. */
 const FAST: Record<string, string> = {
@@ -43,7 +43,7 @@ function readPid(file: string): number | false {
 
 /** Wait until the transitions satisfy `pick`, which returns what the test needs from them. */
 function waitForTransitions<T>(d: DaemonProcess, what: string, pick: (t: Transition[]) => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  return waitUntil(what, async () => pick((await d.transitions()) as Transition[]), { timeoutMs, intervalMs: 50 });
+  return waitUntil(async () => pick((await d.transitions()) as Transition[]), { what, timeoutMs, intervalMs: 50 });
 }
 
 describe.sequential("child supervisor (real daemon, real child processes)", () => {
@@ -112,7 +112,7 @@ describe.sequential("child supervisor (real daemon, real child processes)", () =
         FAKE_GRANDCHILD_PIDFILE: gcFile,
       });
       const running = await d.waitForChild("ready");
-      const grandchild = await waitUntil("grandchild pid file", () => readPid(gcFile));
+      const grandchild = await waitUntil(() => readPid(gcFile), { what: "grandchild pid file" });
       expect(procStat(grandchild)?.pgrp).toBe(running.pgid);
       expect(liveGroupMembers(running.pgid).sort()).toEqual([running.pid, grandchild].sort());
 
@@ -286,10 +286,13 @@ describe.sequential("child supervisor (real daemon, real child processes)", () =
     // Junk lines: plain text, truncated JSON, an array, a number, invalid UTF-8, a 2 MiB line.
     // They are recorded as they are read; the 2 MiB line comes last.
     const isLong = (e: { detail: Record<string, any> | null }) => (e.detail!.bytes as number) >= 2 * 1024 * 1024;
-    const errors = await waitUntil("protocol error events up to the long line", async () => {
-      const events = await d.events("child.protocol_error");
-      return events.some(isLong) && events;
-    });
+    const errors = await waitUntil(
+      async () => {
+        const events = await d.events("child.protocol_error");
+        return events.some(isLong) && events;
+      },
+      { what: "protocol error events up to the long line" },
+    );
     expect(errors.map((e) => e.detail!.kind)).toEqual(["invalid_json", "invalid_json", "not_an_object", "not_an_object", "invalid_message", "invalid_json"]);
     expect(errors.every((e) => e.level === "warn")).toBe(true);
     expect(errors[0]!.detail!.sample).toBe("this is not json");
@@ -323,13 +326,13 @@ describe.sequential("child supervisor (real daemon, real child processes)", () =
       const env = { ...FAST, FAKE_APP_SERVER_FAULTS: faults, FAKE_GRANDCHILD_PIDFILE: gcFile };
       const a = await ws.start(env);
       const first = await a.waitForChild("ready");
-      const grandchild = await waitUntil("grandchild pid file", () => readPid(gcFile));
+      const grandchild = await waitUntil(() => readPid(gcFile), { what: "grandchild pid file" });
       expect(procStat(grandchild)?.pgrp).toBe(first.pgid);
 
       a.kill("SIGKILL");
       expect(await a.exited).toEqual({ code: null, signal: "SIGKILL" });
       if (leader === "alive") expect(isAlive(first.pid)).toBe(true);
-      else await waitUntil("the old child to exit on stdin EOF", () => !isAlive(first.pid));
+      else await waitUntil(() => !isAlive(first.pid), { what: "the old child to exit on stdin EOF" });
       expect(isAlive(grandchild)).toBe(true);
       rmSync(gcFile);
 
@@ -405,10 +408,10 @@ describe.sequential("child supervisor (real daemon, real child processes)", () =
     // A signal reaches the real process: SIGSTOP shows in /proc as "T", SIGCONT resumes it.
     res = await d.post("/v1/child/signal", { signal: "SIGSTOP" });
     expect(res.status).toBe(200);
-    await waitUntil("child stopped by SIGSTOP", () => procStat(first.pid)?.state === "T");
+    await waitUntil(() => procStat(first.pid)?.state === "T", { what: "child stopped by SIGSTOP" });
     res = await d.post("/v1/child/signal", { signal: "SIGCONT" });
     expect(res.status).toBe(200);
-    await waitUntil("child resumed by SIGCONT", () => procStat(first.pid)?.state !== "T");
+    await waitUntil(() => procStat(first.pid)?.state !== "T", { what: "child resumed by SIGCONT" });
 
     res = await d.post("/v1/child/stop");
     expect(res.status).toBe(200);
@@ -480,17 +483,23 @@ describe.sequential("child supervisor (real daemon, real child processes)", () =
     // Frequent liveness probes: the fake logs one stderr line per request.
     const d = await ws.start({ ...FAST, CODEXD_CHILD_LIVENESS_INTERVAL_MS: "50" });
     const state = await d.waitForChild("ready");
-    await waitUntil("several logged probes", async () => {
-      const res = await d.get("/v1/child/logs?stream=stderr&tail=200");
-      return res.body.lines.filter((l: string) => l.includes("thread/loaded/list")).length >= 6;
-    });
+    await waitUntil(
+      async () => {
+        const res = await d.get("/v1/child/logs?stream=stderr&tail=200");
+        return res.body.lines.filter((l: string) => l.includes("thread/loaded/list")).length >= 6;
+      },
+      { what: "several logged probes" },
+    );
 
     // Stopping freezes the log; the fake's last words are its EOF exit.
     expect((await d.post("/v1/child/stop")).status).toBe(200);
-    const all = await waitUntil("the fake's exit line", async () => {
-      const res = await d.get("/v1/child/logs?stream=stderr&tail=200");
-      return String(res.body.lines.at(-1)).includes("stdin closed; exiting") && (res.body.lines as string[]);
-    });
+    const all = await waitUntil(
+      async () => {
+        const res = await d.get("/v1/child/logs?stream=stderr&tail=200");
+        return String(res.body.lines.at(-1)).includes("stdin closed; exiting") && (res.body.lines as string[]);
+      },
+      { what: "the fake's exit line" },
+    );
     expect(all.length).toBeGreaterThan(5);
     const prefix = `[fake-app-server ${state.pid}]`;
     expect(all.some((l) => l.startsWith(prefix) && / initialize$/.test(l))).toBe(true);

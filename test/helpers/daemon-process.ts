@@ -14,6 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitUntil } from "./deadline.js";
 import { freePort, listensOn } from "./processes.js";
 import { responseAuditEnv } from "./temp-config.js";
 
@@ -28,32 +29,6 @@ const TAG_VAR = "CODEXD_E2E_TAG";
 // ---------------------------------------------------------------------------------------------
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Poll `probe` until it returns something other than undefined/false, or throw when the
- * deadline passes (with `what` and the last value seen, so a failure says what was waited for).
- */
-export async function waitUntil<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  { timeoutMs = 10_000, intervalMs = 25 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const why = lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
-    }
-    await delay(intervalMs);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // processes through /proc
@@ -265,13 +240,12 @@ export async function startDaemon(options: StartOptions): Promise<DaemonProcess>
     const port = await freePort();
     const daemon = spawnDaemon(port, options);
     const outcome = await waitUntil(
-      `daemon /healthz on port ${port}`,
       async () => {
         if (daemon.proc.exitCode !== null || daemon.proc.signalCode !== null) return "exited" as const;
         // Answered by our process, not by another test's daemon that took the port meanwhile.
         return (await daemon.get("/healthz")).status === 200 && listensOn(daemon.pid, port) && ("up" as const);
       },
-      { timeoutMs: options.readyTimeoutMs ?? 15_000, intervalMs: 25 },
+      { what: `daemon /healthz on port ${port}`, timeoutMs: options.readyTimeoutMs ?? 15_000, intervalMs: 25 },
     ).catch((error: Error) => error);
     if (outcome === "up") return daemon;
     daemon.kill("SIGKILL");
