@@ -2,11 +2,19 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { problems } from "../schemas/common.js";
+import { OPEN_ROUTE } from "../src/http/security.js";
 
+/** The contract and its reference pages are public: they describe the API and hold no state. */
 export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Everything registered in this plugin (the docs UI's pages and assets included) is open.
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, ...OPEN_ROUTE };
+  });
+
   app.get(
     "/openapi.json",
     {
+      config: OPEN_ROUTE,
       schema: {
         operationId: "getOpenApiJson",
         summary: "The OpenAPI 3.1 contract as JSON",
@@ -20,6 +28,7 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/openapi.yaml",
     {
+      config: OPEN_ROUTE,
       schema: {
         operationId: "getOpenApiYaml",
         summary: "The OpenAPI 3.1 contract as YAML",

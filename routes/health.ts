@@ -3,11 +3,13 @@ import { problems, ref } from "../schemas/common.js";
 import { Liveness, Readiness } from "../schemas/status.js";
 import type { Daemon } from "../src/daemon.js";
 import { sendProblem } from "../src/http/problem-handler.js";
+import { OPEN_ROUTE } from "../src/http/security.js";
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   app.get(
     "/healthz",
     {
+      config: OPEN_ROUTE,
       schema: {
         operationId: "getLiveness",
         summary: "Liveness: the daemon process answers",
@@ -21,6 +23,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
   app.get(
     "/readyz",
     {
+      config: OPEN_ROUTE,
       schema: {
         operationId: "getReadiness",
         summary: "Readiness: the store is open and the child is ready",

@@ -15,7 +15,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: "http", scheme: "bearer", description: "CODEXD_TOKEN; required on /v1 and /metrics when configured" },
+          bearerAuth: { type: "http", scheme: "bearer", description: "CODEXD_TOKEN; when configured, required on every route except health, readiness and the contract" },
         },
       },
       tags: [

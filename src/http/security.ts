@@ -4,12 +4,27 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { isLoopback } from "../config.js";
 import { ProblemError } from "../errors.js";
+import { requestTargetProblem } from "./request-target.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** "open": answered without the bearer token. Every other route needs it when one is set. */
+    access?: "open";
+  }
+}
+
+/** Route config of the routes anyone may call: health, the contract and its docs. */
+export const OPEN_ROUTE = { access: "open" } as const;
+export const isOpenRoute = (config: { access?: string } | undefined) => config?.access === "open";
 
 export const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
-/** Routes behind the bearer token when one is configured. */
-export const needsToken = (url: string) => url.startsWith("/v1/") || url === "/v1" || url.startsWith("/metrics");
+/** The credentials of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110 11.1). */
+function bearerToken(header: string | undefined): string {
+  const match = /^bearer +(\S+) *$/i.exec(header ?? "");
+  return match ? match[1]! : "";
+}
 
 function hostName(hostHeader: string): string {
   // "[::1]:4319" -> "[::1]", "localhost:4319" -> "localhost"
@@ -21,8 +36,11 @@ function hostName(hostHeader: string): string {
  * DNS-rebinding and cross-site protection, then the bearer token:
  * - the Host header must name loopback, the bound host, or an allowed host;
  * - a browser Origin must be the daemon's own or on the allow-list;
- * - with a token configured, /v1 and /metrics need `Authorization: Bearer <token>` (compared in
- *   constant time over digests, so neither content nor length leaks through timing).
+ * - a request target that reads differently once decoded is refused (request-target.ts);
+ * - with a token configured, every route needs `Authorization: Bearer <token>` unless the route
+ *   the router matched is marked open (OPEN_ROUTE). The decision is on the matched route, never on
+ *   the URL as sent, and a request that matched nothing (404) needs the token too. The token is
+ *   compared in constant time over digests, so neither content nor length leaks through timing.
  */
 export async function installSecurity(app: FastifyInstance, config: ResolvedConfig): Promise<void> {
   const { host, token, allowedHosts, allowedOrigins, rateLimitPerMinute } = config.http;
@@ -46,13 +64,14 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
         throw new ProblemError(403, "CODEXD_ORIGIN_NOT_ALLOWED", "Origin not allowed", `Origin ${JSON.stringify(origin)} may not call this daemon (add it to CODEXD_ALLOWED_ORIGINS)`);
       }
     }
-    if (expected && needsToken(request.url)) {
-      const header = request.headers.authorization ?? "";
-      const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    if (expected && !isOpenRoute(request.routeOptions.config)) {
+      const presented = bearerToken(request.headers.authorization);
       if (!presented || !timingSafeEqual(digest(presented), expected)) {
         throw new ProblemError(401, "CODEXD_UNAUTHORIZED", "Unauthorized", "A valid bearer token is required", {}, { "www-authenticate": 'Bearer realm="codexd"' });
       }
     }
+    const targetProblem = requestTargetProblem(request.raw.url ?? "");
+    if (targetProblem !== null) throw new ProblemError(400, "CODEXD_BAD_URL", "Malformed URL", `Request target refused: ${targetProblem}`);
   });
 
   if (rateLimitPerMinute > 0) {
@@ -76,13 +95,15 @@ export function documentSecurityResponses(app: FastifyInstance, problems: (...st
     const schema = route.schema as (Record<string, unknown> & { response?: Record<string, unknown> }) | undefined;
     if (!schema || schema.hide) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const statuses = [403];
-    if (needsToken(route.url)) statuses.push(401);
+    // 400: any request target may be refused as malformed (request-target.ts).
+    const statuses = [400, 403];
+    const open = isOpenRoute(route.config);
+    if (!open) statuses.push(401);
     // Any request may carry a body, whether the route takes one or not: its size, type and JSON are checked.
-    if (methods.some((m) => MUTATING.has(m))) statuses.push(400, 413, 415, 429);
+    if (methods.some((m) => MUTATING.has(m))) statuses.push(413, 415, 429);
     else if (schema.body) statuses.push(413, 415);
     if (route.url.includes(":")) statuses.push(414);
     schema.response = { ...problems(...statuses), ...schema.response };
-    if (needsToken(route.url)) schema.security = [{ bearerAuth: [] }];
+    if (!open) schema.security = [{ bearerAuth: [] }];
   });
 }
