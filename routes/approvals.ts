@@ -3,6 +3,7 @@ import { ApprovalListQuery, ApprovalPage, ApprovalParams, ApprovalRecord, Decisi
 import { problems, ref } from "../schemas/common.js";
 import type { Decision } from "../src/codex/protocol.js";
 import type { Daemon } from "../src/daemon.js";
+import { pageJson, sendJson } from "../src/http/json-page.js";
 
 export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   const { approvals } = daemon;
@@ -19,7 +20,10 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asy
         response: { 200: ref(ApprovalPage), ...problems(400, 500) },
       },
     },
-    async (request) => approvals.list(request.query),
+    async (request, reply) => {
+      const { approvals: page, nextCursor } = approvals.list(request.query);
+      return sendJson(reply, daemon.store, pageJson("approvals", page, { nextCursor }));
+    },
   );
 
   app.get(

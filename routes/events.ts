@@ -4,6 +4,7 @@ import { problems, ref } from "../schemas/common.js";
 import { EventPage, EventQuery, EventStreamHeaders, EventStreamQuery } from "../schemas/events.js";
 import type { Daemon } from "../src/daemon.js";
 import { ProblemError } from "../src/errors.js";
+import { pageJson, sendJson } from "../src/http/json-page.js";
 import { serveEventStream } from "../src/events/event-stream.js";
 import { SseWriter } from "../src/events/sse-writer.js";
 
@@ -21,11 +22,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         response: { 200: ref(EventPage), ...problems(400, 500) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const limit = request.query.limit ?? 100;
-      const page = await daemon.store.queryEvents({ ...request.query, limit });
-      const last = page.events.at(-1);
-      return { ...page, nextAfter: page.events.length === limit && last ? last.seq : null };
+      const { events, oldestSeq, lastSeq } = await daemon.store.queryEvents({ ...request.query, limit });
+      const last = events.at(-1);
+      const nextAfter = events.length === limit && last ? last.seq : null;
+      return sendJson(reply, daemon.store, pageJson("events", events, { nextAfter, oldestSeq, lastSeq }));
     },
   );
 

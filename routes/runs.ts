@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { problems, ref } from "../schemas/common.js";
 import { CreateRunBody, CreateRunHeaders, RunCancelResult, RunGetQuery, RunListQuery, RunPage, RunParams, RunRecord } from "../schemas/runs.js";
 import type { Daemon } from "../src/daemon.js";
+import { pageJson, sendJson } from "../src/http/json-page.js";
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   const { runs } = daemon;
@@ -40,7 +41,10 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         response: { 200: ref(RunPage), ...problems(400, 500) },
       },
     },
-    async (request) => runs.list(request.query),
+    async (request, reply) => {
+      const { runs: page, nextCursor } = runs.list(request.query);
+      return sendJson(reply, daemon.store, pageJson("runs", page, { nextCursor }));
+    },
   );
 
   app.get(

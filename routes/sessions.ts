@@ -15,6 +15,7 @@ import {
 } from "../schemas/sessions.js";
 import { TurnRecord } from "../schemas/turns.js";
 import type { Daemon } from "../src/daemon.js";
+import { pageJson, sendJson } from "../src/http/json-page.js";
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   const { sessions, turns } = daemon;
@@ -45,7 +46,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         response: { 200: ref(SessionPage), ...problems(400, 500) },
       },
     },
-    async (request) => sessions.list(request.query),
+    async (request, reply) => {
+      const { sessions: page, nextCursor } = sessions.list(request.query);
+      return sendJson(reply, daemon.store, pageJson("sessions", page, { nextCursor }));
+    },
   );
 
   app.get(

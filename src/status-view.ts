@@ -4,12 +4,6 @@ import { SESSION_STATUSES } from "../schemas/sessions.js";
 import { redactConfig } from "./config.js";
 import type { Daemon } from "./daemon.js";
 
-function countBy<K extends string>(keys: readonly K[], items: Iterable<{ status: string }>): Record<K, number> {
-  const counts = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-  for (const item of items) if (item.status in counts) counts[item.status as K]++;
-  return counts;
-}
-
 export function buildStatus(daemon: Daemon): StatusResponse {
   const { store } = daemon;
   const state = store.getDaemonState();
@@ -27,8 +21,8 @@ export function buildStatus(daemon: Daemon): StatusResponse {
     },
     child: store.getChildState(),
     counts: {
-      sessions: countBy(SESSION_STATUSES, store.listSessions()),
-      runs: countBy(RUN_STATUSES, store.listRuns()),
+      sessions: store.sessionStatusCounts(SESSION_STATUSES),
+      runs: store.runStatusCounts(RUN_STATUSES),
       archivedRuns: store.archivedRunCount,
     },
     events: { lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq },

@@ -5,7 +5,6 @@ import { TERMINAL_RUN_STATUSES, type CreateRunBody, type RunRecord, type RunStat
 import type { TurnRecord } from "../../schemas/turns.js";
 import type { ChildSupervisor } from "../child/supervisor.js";
 import { ProblemError, notFound } from "../errors.js";
-import { byCreation, paginate } from "../paginate.js";
 import type { ApprovalService } from "../sessions/approval-service.js";
 import type { SessionService } from "../sessions/session-service.js";
 import type { TurnService } from "../sessions/turn-service.js";
@@ -140,10 +139,9 @@ export class RunService {
 
   /** Newest first; archived runs are found by id only. */
   list(query: { status?: RunStatus; sessionId?: string; limit?: number; cursor?: string }) {
-    const all = this.deps.store
-      .listRuns()
-      .filter((r) => (query.status === undefined || r.status === query.status) && (query.sessionId === undefined || r.sessionId === query.sessionId));
-    const { page, nextCursor } = paginate(all, byCreation((r) => r.runId, true), query.limit ?? 50, query.cursor);
+    const { status, sessionId } = query;
+    const keep = status === undefined && sessionId === undefined ? undefined : (r: RunRecord) => (status === undefined || r.status === status) && (sessionId === undefined || r.sessionId === sessionId);
+    const { page, nextCursor } = this.deps.store.pageRuns(true, query.limit ?? 50, query.cursor, keep);
     return { runs: page, nextCursor };
   }
 

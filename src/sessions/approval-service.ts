@@ -6,7 +6,7 @@ import type { ResolvedConfig } from "../../schemas/config.js";
 import type { IncomingServerRequest, JsonRpcConnection, JsonRpcId } from "../codex/jsonrpc-connection.js";
 import { ApprovalRequestParams, parseAs, type Decision } from "../codex/protocol.js";
 import { ProblemError, notFound } from "../errors.js";
-import { byCreation, paginate } from "../paginate.js";
+import { CreationOrder } from "../paginate.js";
 import type { StateStore } from "../state/store.js";
 import type { SessionService } from "./session-service.js";
 
@@ -71,6 +71,8 @@ export function matchOffered(offered: readonly Decision[], chosen: Decision): De
  */
 export class ApprovalService {
   private readonly records = new Map<string, ApprovalRecord>();
+  /** The same records sorted for paging, kept current by remember(). */
+  private readonly order = new CreationOrder<ApprovalRecord>((a) => a.approvalId);
   private readonly pending = new Map<string, Pending>();
   private readonly settledListeners = new Set<(record: ApprovalRecord) => void>();
 
@@ -94,9 +96,9 @@ export class ApprovalService {
   }
 
   list(query: { status?: ApprovalRecord["status"]; sessionId?: string; limit?: number; cursor?: string }) {
-    const all = [...this.records.values()]
-      .filter((a) => (query.status === undefined || a.status === query.status) && (query.sessionId === undefined || a.sessionId === query.sessionId));
-    const { page, nextCursor } = paginate(all, byCreation((a) => a.approvalId, true), query.limit ?? 50, query.cursor);
+    const { status, sessionId } = query;
+    const keep = status === undefined && sessionId === undefined ? undefined : (a: ApprovalRecord) => (status === undefined || a.status === status) && (sessionId === undefined || a.sessionId === sessionId);
+    const { page, nextCursor } = this.order.page(true, query.limit ?? 50, query.cursor, keep);
     return { approvals: page, nextCursor };
   }
 
@@ -212,11 +214,15 @@ export class ApprovalService {
 
   private remember(record: ApprovalRecord): void {
     // Map.set on a known key keeps its place: the records stay in request order.
+    this.order.set(record, this.records.get(record.approvalId));
     this.records.set(record.approvalId, record);
     if (this.records.size > HISTORY) {
-      for (const [id] of this.records) {
+      for (const [id, old] of this.records) {
         if (this.records.size <= HISTORY) break;
-        if (!this.pending.has(id)) this.records.delete(id);
+        if (!this.pending.has(id)) {
+          this.records.delete(id);
+          this.order.delete(old);
+        }
       }
     }
   }

@@ -6,7 +6,6 @@ import type { ChildSupervisor } from "../child/supervisor.js";
 import { callCodex } from "../codex/codex-call.js";
 import { ThreadStartResult } from "../codex/protocol.js";
 import { ProblemError, notFound } from "../errors.js";
-import { byCreation, paginate } from "../paginate.js";
 import type { StateStore } from "../state/store.js";
 
 export interface SessionDeps {
@@ -47,10 +46,9 @@ export class SessionService {
 
   /** Newest first, optionally of one status. */
   list(query: { status?: SessionStatus; limit?: number; cursor?: string }) {
-    const all = this.deps.store
-      .listSessions()
-      .filter((s) => query.status === undefined || s.status === query.status);
-    const { page, nextCursor } = paginate(all, byCreation((s) => s.sessionId, true), query.limit ?? 50, query.cursor);
+    const { status } = query;
+    const keep = status === undefined ? undefined : (s: SessionRecord) => s.status === status;
+    const { page, nextCursor } = this.deps.store.pageSessions(true, query.limit ?? 50, query.cursor, keep);
     return { sessions: page, nextCursor };
   }
 

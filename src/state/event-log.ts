@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
+import { rememberJson } from "./record-json.js";
 
 export interface EventLogOptions {
   path: string;
@@ -115,22 +116,28 @@ export class EventLog {
     }
   }
 
-  /** Events with seq > after, in order, up to limit, that pass the filter. */
+  /**
+   * Events with seq > after, in order, up to limit, that pass the filter. Seqs grow along the
+   * files, so the cursor is found by bisecting byte offsets (about log2(size / 16 KiB) small reads
+   * per file) instead of reading from the start: the cost of a page does not grow with history.
+   */
   async readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
     const handles = await this.openSnapshot();
     try {
       const out: CodexdEvent[] = [];
       let start = 0;
-      // Skip whole files that end before the cursor: a file can be skipped when the next one starts at or before after+1.
-      for (let i = handles.length - 2; i >= 0; i--) {
-        const nextFirst = await firstSeq(handles[i + 1]!);
-        if (nextFirst !== null && nextFirst <= after + 1) {
-          start = i + 1;
+      // Skip whole files that end before the cursor: the newest file starting at or before after+1 holds it.
+      for (let i = handles.length - 1; i > 0; i--) {
+        const first = await firstSeq(handles[i]!);
+        if (first !== null && first <= after + 1) {
+          start = i;
           break;
         }
       }
-      for (const handle of handles.slice(start)) {
-        for await (const event of readEvents(handle)) {
+      for (let i = start; i < handles.length; i++) {
+        const handle = handles[i]!;
+        const from = i === start ? await offsetAfter(handle, after) : 0;
+        for await (const event of readEvents(handle, from, READ_CHUNK)) {
           if (event.seq <= after || !keep(event)) continue;
           out.push(event);
           if (out.length >= limit) return out;
@@ -220,16 +227,21 @@ function eventSeq(line: string): number | null {
 function parseEvent(line: string): CodexdEvent | null {
   try {
     const value = JSON.parse(line) as Partial<CodexdEvent> | null;
-    return value && typeof value === "object" && Number.isInteger(value.seq) ? (value as CodexdEvent) : null;
+    if (!value || typeof value !== "object" || !Number.isInteger(value.seq)) return null;
+    rememberJson(value, line);
+    return value as CodexdEvent;
   } catch {
     return null;
   }
 }
 
-/** Events in file order, read with positional reads (the handle stays usable for other readers). */
-async function* readEvents(handle: FileHandle): AsyncGenerator<CodexdEvent> {
-  const chunk = Buffer.alloc(256 * 1024);
-  let position = 0;
+const READ_CHUNK = 64 * 1024;
+const PROBE = 16 * 1024;
+
+/** Events in file order from a line start, read with positional reads (the handle stays usable for other readers). */
+async function* readEvents(handle: FileHandle, from = 0, chunkBytes = 256 * 1024): AsyncGenerator<CodexdEvent> {
+  const chunk = Buffer.alloc(chunkBytes);
+  let position = from;
   let carry = Buffer.alloc(0);
   for (;;) {
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
@@ -275,7 +287,53 @@ async function readLastEvents(handle: FileHandle, count: number): Promise<Codexd
 }
 
 async function firstSeq(handle: FileHandle): Promise<number | null> {
-  for await (const event of readEvents(handle)) return event.seq;
+  for await (const event of readEvents(handle, 0, PROBE)) return event.seq;
   return null;
+}
+
+/**
+ * The offset of a line start at or before the first line with seq > after: every line before it
+ * has seq <= after. Binary search over byte offsets; a line that does not parse ends the search
+ * early (the caller's scan from the returned offset skips what is not after the cursor).
+ */
+export async function offsetAfter(handle: FileHandle, after: number): Promise<number> {
+  let lo = 0;
+  let hi = (await handle.stat()).size;
+  while (hi - lo > PROBE) {
+    const line = await lineFrom(handle, lo + Math.floor((hi - lo) / 2), hi);
+    if (line === null) break;
+    const seq = eventSeq(line.text);
+    if (seq === null) break;
+    if (seq <= after) lo = line.end;
+    else hi = line.start;
+  }
+  return lo;
+}
+
+/** The first complete line starting at or after `pos` and before `limit`: its text and where it starts and ends (after its newline). */
+async function lineFrom(handle: FileHandle, pos: number, limit: number): Promise<{ text: string; start: number; end: number } | null> {
+  // Read from pos - 1: if that byte is a newline, a line starts exactly at pos.
+  let at = pos - 1;
+  let buf = Buffer.alloc(0);
+  let start = -1;
+  const chunk = Buffer.alloc(PROBE);
+  for (;;) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, at + buf.length);
+    if (bytesRead === 0) return null;
+    buf = Buffer.concat([buf, chunk.subarray(0, bytesRead)]);
+    if (start < 0) {
+      const nl = buf.indexOf(0x0a);
+      if (nl < 0) {
+        if (at + buf.length >= limit) return null;
+        at += buf.length;
+        buf = Buffer.alloc(0);
+        continue;
+      }
+      start = nl + 1;
+      if (at + start >= limit) return null;
+    }
+    const end = buf.indexOf(0x0a, start);
+    if (end >= 0) return { text: buf.toString("utf8", start, end), start: at + start, end: at + end + 1 };
+  }
 }
 

@@ -18,6 +18,9 @@ import { RotatingLogFile } from "./rotating-log-file.js";
 import { RunArchive } from "./run-archive.js";
 import { acquireStateDirLock, type StateDirLock } from "./state-dir-lock.js";
 import { matchesEventQuery } from "./event-filter.js";
+import { StatusCounts } from "./status-counts.js";
+import { rememberJson } from "./record-json.js";
+import { CreationOrder, type Page } from "../paginate.js";
 
 export interface EventInput {
   level: EventLevel;
@@ -88,13 +91,14 @@ const hasArray =
     isObject(v) && Array.isArray(v[key]);
 
 /** Remove the oldest entries that `finished` selects until at most `keep` of them remain. */
-function dropOldest<T>(map: Map<string, T>, finished: (item: T) => boolean, keep: number): void {
+function dropOldest<T>(map: Map<string, T>, finished: (item: T) => boolean, keep: number, dropped?: (item: T) => void): void {
   let excess = -keep;
   for (const item of map.values()) if (finished(item)) excess++;
   for (const [id, item] of map) {
     if (excess <= 0) return;
     if (finished(item)) {
       map.delete(id);
+      dropped?.(item);
       excess--;
     }
   }
@@ -110,10 +114,15 @@ export class StateStore {
   private identity!: DaemonIdentity;
   private daemon!: DaemonState;
   private readonly sessions = new Map<string, SessionRecord>();
+  /** Kept beside the maps on every write, so list pages and status counts need no scan per read. */
+  private readonly sessionOrder = new CreationOrder<SessionRecord>((s) => s.sessionId);
+  private readonly sessionCounts = new StatusCounts();
   private sessionsUpdatedAt: string | null = null;
   private readonly turns = new Map<string, TurnRecord>();
   private turnsUpdatedAt: string | null = null;
   private readonly runs = new Map<string, RunRecord>();
+  private readonly runOrder = new CreationOrder<RunRecord>((r) => r.runId);
+  private readonly runCounts = new StatusCounts();
   private runsUpdatedAt: string | null = null;
   private readonly recent: RecentEvents;
   private recentUpdatedAt: string | null = null;
@@ -210,11 +219,11 @@ export class StateStore {
     const nowIso = at.toISOString();
     this.identity = deepFreeze(identity ?? this.newIdentity(nowIso));
     this.daemon = deepFreeze(this.normalizeDaemon(daemon, nowIso));
-    for (const s of sessions?.sessions ?? []) this.sessions.set(s.sessionId, deepFreeze(s));
+    for (const s of sessions?.sessions ?? []) this.putSession(deepFreeze(s));
     this.sessionsUpdatedAt = sessions?.updatedAt ?? null;
     // A run in both places was updated after it was archived (or the registry write after the
     // archive append did not happen): the registry copy is the newer one; it is archived again.
-    for (const r of runs?.runs ?? []) this.runs.set(r.runId, deepFreeze(r));
+    for (const r of runs?.runs ?? []) this.putRun(deepFreeze(r));
     this.runsUpdatedAt = runs?.updatedAt ?? null;
     for (const t of turns?.turns ?? []) this.turns.set(t.turnId, deepFreeze(t));
     this.turnsUpdatedAt = turns?.updatedAt ?? null;
@@ -307,6 +316,23 @@ export class StateStore {
     return frozen;
   }
 
+  /** A page of sessions in creation order (keyset cursor, see paginate.ts); no sort, no copy of the registry. */
+  pageSessions(newestFirst: boolean, limit: number, cursor?: string, keep?: (s: SessionRecord) => boolean): Page<SessionRecord> {
+    return this.sessionOrder.page(newestFirst, limit, cursor, keep);
+  }
+  /** Sessions in the registry by status (every status listed, 0 when none), kept current on write. */
+  sessionStatusCounts<K extends string>(statuses: readonly K[]): Record<K, number> {
+    return this.sessionCounts.of(statuses);
+  }
+  /** A page of the registry's runs in creation order; archived runs are not in it. */
+  pageRuns(newestFirst: boolean, limit: number, cursor?: string, keep?: (r: RunRecord) => boolean): Page<RunRecord> {
+    return this.runOrder.page(newestFirst, limit, cursor, keep);
+  }
+  /** Runs in the registry by status, kept current on write. */
+  runStatusCounts<K extends string>(statuses: readonly K[]): Record<K, number> {
+    return this.runCounts.of(statuses);
+  }
+
   /** Runs in the registry (active and recently finished); archived ones through getRun. */
   listRuns(): RunRecord[] {
     return [...this.runs.values()];
@@ -352,7 +378,7 @@ export class StateStore {
 
   async upsertSession(record: SessionRecord): Promise<SessionRecord> {
     const frozen = deepFreeze({ ...record });
-    this.sessions.set(record.sessionId, frozen);
+    this.putSession(frozen);
     this.sessionsUpdatedAt = this.now().toISOString();
     await this.markDirty("sessions");
     return frozen;
@@ -366,7 +392,7 @@ export class StateStore {
 
   async upsertRun(record: RunRecord): Promise<RunRecord> {
     const frozen = deepFreeze({ ...record });
-    this.runs.set(record.runId, frozen);
+    this.putRun(frozen);
     this.runsUpdatedAt = this.now().toISOString();
     await this.markDirty("runs");
     return frozen;
@@ -400,6 +426,7 @@ export class StateStore {
     // The seq is taken only once the event is certain to be written: a failure leaves no hole.
     this.nextSeq++;
     deepFreeze(event);
+    rememberJson(event, line);
     this.pendingLines.push(`${line}\n`);
     this.pendingEvents.push(event);
     this.recent.push(event);
@@ -517,7 +544,7 @@ export class StateStore {
     const toArchive = docs.includes("runs") ? this.archivableRuns() : [];
     // Finished turns and closed sessions beyond retention leave their registry; the event log keeps their story.
     if (docs.includes("turns")) dropOldest(this.turns, (t) => TERMINAL_TURN_STATUSES.has(t.status), this.config.turns.retention);
-    if (docs.includes("sessions")) dropOldest(this.sessions, (s) => s.status === "closed", this.config.sessions.retention);
+    if (docs.includes("sessions")) dropOldest(this.sessions, (s) => s.status === "closed", this.config.sessions.retention, (s) => this.forgetSession(s));
     const payloads = docs.map((d) => [d, this.serialize(d, toArchive)] as const);
     if (docs.includes("recent")) this.lastRecentWrite = Date.now();
 
@@ -552,7 +579,7 @@ export class StateStore {
     else if (lines) this.requeue(eventLines, events);
     if (runsWritten) {
       // Only runs not replaced while the flush ran leave memory; the archive has their final form.
-      for (const run of toArchive) if (this.runs.get(run.runId) === run) this.runs.delete(run.runId);
+      for (const run of toArchive) if (this.runs.get(run.runId) === run) this.removeRun(run);
     }
     if (failures.length > 0) throw failures[0];
     const flushMs = performance.now() - flushStarted;
@@ -566,6 +593,32 @@ export class StateStore {
         if (this.dirty.has("recent") && !this.closing) void this.commits.commit().catch(() => {});
       }, this.recentInterval).unref();
     }
+  }
+
+  private putRun(run: RunRecord): void {
+    const previous = this.runs.get(run.runId);
+    this.runs.set(run.runId, run);
+    this.runOrder.set(run, previous);
+    this.runCounts.change(previous, run);
+  }
+
+  private removeRun(run: RunRecord): void {
+    this.runs.delete(run.runId);
+    this.runOrder.delete(run);
+    this.runCounts.change(run, null);
+  }
+
+  private putSession(session: SessionRecord): void {
+    const previous = this.sessions.get(session.sessionId);
+    this.sessions.set(session.sessionId, session);
+    this.sessionOrder.set(session, previous);
+    this.sessionCounts.change(previous, session);
+  }
+
+  /** After dropOldest has taken it out of the map. */
+  private forgetSession(session: SessionRecord): void {
+    this.sessionOrder.delete(session);
+    this.sessionCounts.change(session, null);
   }
 
   /** Record an event nobody waits on (a failure is reported by the flush's other callers). */

@@ -1,0 +1,26 @@
+import type { FastifyReply } from "fastify";
+import { jsonOf } from "../state/record-json.js";
+import type { StateStore } from "../state/store.js";
+
+/**
+ * A list page's body assembled from its records' stored JSON text: `{"<name>":[...],...rest}`.
+ * Byte for byte what JSON.stringify gives for the same object, without serializing the records
+ * again (the records are the schema's own shapes; openapi.yaml describes them).
+ */
+export function pageJson(name: string, records: readonly object[], rest: Record<string, unknown>): string {
+  let body = `{${JSON.stringify(name)}:[`;
+  for (let i = 0; i < records.length; i++) body += i === 0 ? jsonOf(records[i]!) : `,${jsonOf(records[i]!)}`;
+  body += "]";
+  for (const key in rest) body += `,${JSON.stringify(key)}:${JSON.stringify(rest[key] ?? null)}`;
+  return `${body}}`;
+}
+
+/**
+ * Send a body already serialized. Fastify's preSerialization hooks do not run for a string, so
+ * the durable-read rule (src/http/durable-reads.ts) is applied here: the page was taken from
+ * memory first, and is sent once everything queued before it is durable.
+ */
+export async function sendJson(reply: FastifyReply, store: StateStore, body: string): Promise<FastifyReply> {
+  await store.settled();
+  return reply.type("application/json; charset=utf-8").send(body);
+}

@@ -1,0 +1,245 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CodexdEvent } from "../../schemas/events.js";
+import { RUN_STATUSES, type RunRecord, type RunStatus } from "../../schemas/runs.js";
+import { SESSION_STATUSES, type SessionRecord, type SessionStatus } from "../../schemas/sessions.js";
+import { pageJson } from "../../src/http/json-page.js";
+import { byCreation, CreationOrder, paginate } from "../../src/paginate.js";
+import { EventLog } from "../../src/state/event-log.js";
+import { StateStore } from "../../src/state/store.js";
+import { tempState, type TempState } from "../helpers/temp-config.js";
+
+/** A deterministic pseudo-random sequence, so a failure names a case that can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const temps: TempState[] = [];
+const stores: StateStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const t of temps.splice(0)) await t.cleanup();
+});
+
+async function openStore(env: Record<string, string>, temp?: TempState): Promise<{ store: StateStore; temp: TempState }> {
+  const t = temp ?? (await tempState(env));
+  if (!temp) temps.push(t);
+  const store = new StateStore(t.config);
+  stores.push(store);
+  await store.initialize();
+  return { store, temp: t };
+}
+
+describe("list pages in creation order", () => {
+  interface Item {
+    id: string;
+    createdAt: string;
+    status: string;
+  }
+  const order = byCreation<Item>((i) => i.id, true);
+
+  /** Every page of a walk with the sorting reference and with the kept order must be the same. */
+  function walkBoth(items: Map<string, Item>, kept: CreationOrder<Item>, newestFirst: boolean, limit: number, keep?: (i: Item) => boolean) {
+    const all = [...items.values()].filter((i) => !keep || keep(i));
+    let cursor: string | undefined;
+    const seen: string[] = [];
+    for (let guard = 0; guard < 1000; guard++) {
+      const expected = paginate(all, { ...order, newestFirst }, limit, cursor);
+      const got = kept.page(newestFirst, limit, cursor, keep);
+      expect(got.page.map((i) => i.id)).toEqual(expected.page.map((i) => i.id));
+      expect(got.nextCursor).toEqual(expected.nextCursor);
+      seen.push(...got.page.map((i) => i.id));
+      if (got.nextCursor === null) break;
+      cursor = got.nextCursor;
+    }
+    expect(seen.sort()).toEqual(all.map((i) => i.id).sort());
+  }
+
+  it("pages exactly like sorting every record, through inserts out of order, ties, replacements and removals", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const rnd = random(seed);
+      const items = new Map<string, Item>();
+      const kept = new CreationOrder<Item>((i) => i.id);
+      for (let step = 0; step < 300; step++) {
+        const r = rnd();
+        const ids = [...items.keys()];
+        if (r < 0.55 || ids.length === 0) {
+          // Mostly in time order, sometimes earlier, sometimes the same millisecond.
+          const t = 1_000_000 + step * 10 - (rnd() < 0.2 ? Math.floor(rnd() * 500) : 0) - (rnd() < 0.2 ? 10 : 0);
+          const item = { id: `i${Math.floor(rnd() * 1e6)}`, createdAt: new Date(t).toISOString(), status: rnd() < 0.5 ? "a" : "b" };
+          kept.set(item, items.get(item.id));
+          items.set(item.id, item);
+        } else if (r < 0.85) {
+          const old = items.get(ids[Math.floor(rnd() * ids.length)]!)!;
+          // A replacement keeps its creation time, or (rarely) has another.
+          const next = { ...old, status: old.status === "a" ? "b" : "a", ...(rnd() < 0.1 ? { createdAt: new Date(900_000 + step).toISOString() } : {}) };
+          kept.set(next, old);
+          items.set(next.id, next);
+        } else {
+          const old = items.get(ids[Math.floor(rnd() * ids.length)]!)!;
+          kept.delete(old);
+          items.delete(old.id);
+        }
+        if (step % 37 === 0) {
+          for (const newestFirst of [true, false]) {
+            walkBoth(items, kept, newestFirst, 1 + Math.floor(rnd() * 7));
+            walkBoth(items, kept, newestFirst, 3, (i) => i.status === "a");
+          }
+        }
+      }
+      expect(kept.size).toBe(items.size);
+    }
+  });
+
+  it("continues after a cursor whose record has left the list", () => {
+    const kept = new CreationOrder<Item>((i) => i.id);
+    const items = ["a", "b", "c", "d", "e"].map((id, n) => ({ id, createdAt: new Date(1000 + n).toISOString(), status: "x" }));
+    for (const i of items) kept.set(i);
+    const first = kept.page(true, 2);
+    expect(first.page.map((i) => i.id)).toEqual(["e", "d"]);
+    kept.delete(items[3]!);
+    const next = kept.page(true, 2, first.nextCursor!);
+    expect(next.page.map((i) => i.id)).toEqual(["c", "b"]);
+  });
+});
+
+describe("status counts kept on write", () => {
+  const recount = <K extends string>(keys: readonly K[], records: Iterable<{ status: string }>) => {
+    const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+    for (const r of records) out[r.status as K]++;
+    return out;
+  };
+  const expectCounts = (store: StateStore) => {
+    expect(store.runStatusCounts(RUN_STATUSES)).toEqual(recount(RUN_STATUSES, store.listRuns()));
+    expect(store.sessionStatusCounts(SESSION_STATUSES)).toEqual(recount(SESSION_STATUSES, store.listSessions()));
+  };
+
+  it("equal a recount after every kind of change: create, status change, close, archive, retention drop, reopen", async () => {
+    const { store, temp } = await openStore({ CODEXD_RUN_RETENTION: "5", CODEXD_SESSION_RETENTION: "4" });
+    const rnd = random(7);
+    const runStatuses: RunStatus[] = [...RUN_STATUSES];
+    const sessionStatuses: SessionStatus[] = [...SESSION_STATUSES];
+    const now = () => new Date().toISOString();
+    for (let step = 0; step < 120; step++) {
+      const n = Math.floor(rnd() * 15);
+      const status = runStatuses[Math.floor(rnd() * runStatuses.length)]!;
+      const existingRun = store.listRuns().find((r) => r.runId === `r${n}`);
+      const run: RunRecord = { ...(existingRun ?? { runId: `r${n}`, createdAt: now() }), status, updatedAt: now() } as RunRecord;
+      await store.upsertRun(run);
+      expectCounts(store);
+      const s = Math.floor(rnd() * 12);
+      const existing = store.getSession(`s${s}`);
+      if (existing && rnd() < 0.3) await store.closeSession(existing.sessionId);
+      else {
+        const sessionStatus = sessionStatuses[Math.floor(rnd() * sessionStatuses.length)]!;
+        const session: SessionRecord = { ...(existing ?? { sessionId: `s${s}`, createdAt: now(), currentTurnId: null }), status: sessionStatus, updatedAt: now() } as SessionRecord;
+        await store.upsertSession(session);
+      }
+      expectCounts(store);
+    }
+    expect(store.archivedRunCount).toBeGreaterThan(0);
+    await store.close();
+    const reopened = await openStore({}, temp);
+    expectCounts(reopened.store);
+  });
+});
+
+describe("event pages read from the log", () => {
+  /** The reference: every event of every file, oldest first, read in full. */
+  async function fullScan(path: string): Promise<CodexdEvent[]> {
+    const dir = join(path, "..");
+    const base = path.split("/").at(-1)!;
+    const names = (await readdir(dir)).filter((f) => f === base || /^\d+$/.test(f.slice(base.length + 1)) && f.startsWith(`${base}.`));
+    names.sort((a, b) => (b === base ? -1 : a === base ? 1 : Number(b.slice(base.length + 1)) - Number(a.slice(base.length + 1))));
+    const out: CodexdEvent[] = [];
+    for (const name of names) {
+      for (const line of (await readFile(join(dir, name), "utf8")).split("\n")) {
+        try {
+          const e = JSON.parse(line) as CodexdEvent;
+          if (Number.isInteger(e?.seq)) out.push(e);
+        } catch {
+          // not an event
+        }
+      }
+    }
+    return out;
+  }
+
+  it("answers every cursor exactly as a full scan does, across rotated files and lines longer than a probe", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const log = new EventLog({ path, maxBytes: 200_000, keepFiles: 3 });
+    await log.open();
+    const rnd = random(3);
+    let seq = 0;
+    for (let batch = 0; batch < 60; batch++) {
+      let text = "";
+      for (let i = 0; i < 20; i++) {
+        seq++;
+        // Mostly small events, some over 16 KiB (the bisect's probe size).
+        const size = rnd() < 0.05 ? 20_000 + Math.floor(rnd() * 30_000) : Math.floor(rnd() * 400);
+        const event = { seq, createdAt: new Date(seq).toISOString(), level: seq % 7 === 0 ? "warn" : "info", type: seq % 3 === 0 ? "run.queued" : "x.y", message: "m", detail: { pad: "é".repeat(size) }, runId: `r${seq % 5}` };
+        text += `${JSON.stringify(event)}\n`;
+      }
+      await log.append(text);
+    }
+    const all = await fullScan(path);
+    expect((await log.files()).length).toBe(4);
+    expect(all[0]!.seq).toBe(log.oldestSeq);
+    const cursors = [0, 1, all[0]!.seq - 2, all[0]!.seq - 1, all[0]!.seq, seq - 1, seq, seq + 5];
+    for (let i = 0; i < 150; i++) cursors.push(all[0]!.seq + Math.floor(rnd() * all.length));
+    for (const after of cursors) {
+      for (const [limit, keep] of [
+        [7, () => true],
+        [3, (e: CodexdEvent) => e.type === "run.queued"],
+        [50, (e: CodexdEvent) => e.level === "warn" && e.runId === "r2"],
+      ] as const) {
+        const expected = all.filter((e) => e.seq > after && keep(e)).slice(0, limit);
+        const got = await log.readAfter(after, limit, keep);
+        expect(got.map((e) => e.seq), `after ${after}`).toEqual(expected.map((e) => e.seq));
+        expect(got).toEqual(expected);
+      }
+    }
+    await log.close();
+  });
+
+  it("still answers right past a line that is not an event in the middle of a file", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const lines: string[] = [];
+    for (let seq = 1; seq <= 3000; seq++) {
+      lines.push(JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m".repeat(seq % 50), detail: null }));
+      if (seq % 500 === 0) lines.push("not json at all");
+    }
+    await writeFile(path, `${lines.join("\n")}\n`);
+    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2 });
+    await log.open();
+    for (const after of [0, 499, 500, 501, 1234, 2999, 3000]) {
+      const got = await log.readAfter(after, 5, () => true);
+      expect(got.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5].map((k) => after + k).filter((s) => s <= 3000));
+    }
+    await log.close();
+  });
+
+  it("gives the same store pages from the cache and from disk, and the page JSON is the JSON of the page", async () => {
+    const { store } = await openStore({ CODEXD_EVENT_CACHE_SIZE: "20", CODEXD_EVENT_LOG_MAX_BYTES: "20000" });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.recordEvent({ level: "info", type: i % 2 ? "a.b" : "c", message: `e${i}`, detail: { i } })));
+    const last = store.lastSeq;
+    const oldest = store.oldestEventSeq!;
+    expect(oldest).toBeLessThan(last - 200);
+    for (const after of [oldest - 1, last - 200, last - 25, last - 20, last - 5, last]) {
+      const page = await store.queryEvents({ after, limit: 10 });
+      expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: Math.min(10, last - after) }, (_, k) => after + 1 + k));
+      const rest = { nextAfter: page.events.at(-1)?.seq ?? null, oldestSeq: page.oldestSeq, lastSeq: page.lastSeq };
+      const text = pageJson("events", page.events, rest);
+      expect(text).toBe(JSON.stringify({ events: page.events, ...rest }));
+    }
+  });
+});
