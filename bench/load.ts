@@ -1,90 +1,65 @@
 /**
- * HTTP load benchmark: autocannon (programmatic) against a real listening daemon.
+ * HTTP load benchmark: the daemon's read routes beside bare Fastify routes sending the same
+ * bytes, measured side by side in one run (the machine is shared: only ratios taken together count).
  *
  *   npm run bench -- load
  *
- * Placement: the daemon runs as its own process (`node dist/src/cli.js serve`, the fake
- * app-server `test/fixtures/fake-app-server.mjs` as its child), and so does the baseline, a bare
- * Fastify app with one hello-world route (this file started with `--bare-server`). autocannon
- * runs in this process, so the load generator never shares an event loop with a server. All
- * three share the machine's cores; each measurement reports the CPU used by the server process,
- * by autocannon, and by the rest of the machine meanwhile (the daemon's fake child included), the
- * last as a noise indicator.
+ * 1. State: a daemon (its own process, `node dist/src/cli.js serve`, fake app-server child,
+ *    approval policy accept, run concurrency 16 for seeding) is given SEED_RUNS (1,000) runs, each
+ *    on a new session, every 5th asking a command approval; all finish. That leaves 1,000
+ *    finished runs in the registry, their sessions, 200 approvals and about 20,000 events.
+ * 2. Baselines: a bare Fastify app (this file with `--bare-server <pages.json>`) serving
+ *      hello       GET /hello                 `{"hello":"world"}`
+ *      stringify   GET /stringify/<route>     the daemon's own answer for <route>, JSON.stringify'd per request
+ *      bytes       GET /bytes/<route>         the same answer as bytes computed once
+ * 3. Rounds (ROUNDS, default 2): in each, every target once for DURATION_S at 50 connections,
+ *    bare and daemon interleaved (hello, status, then per list route: stringify, bytes, daemon).
+ *    Ratios use the medians over the rounds; each target's line says met or not:
+ *      status                          >= 0.5 x hello, p99 < 10 ms
+ *      runs, sessions, events, approvals pages >= 1.0 x stringify (stretch >= 0.5 x bytes)
+ *      events after an old cursor (read from disk) >= 0.5 x events of the cached tail
+ *    No route may answer anything but 2xx.
+ * 4. With LOAD_BENCH_PROFILE=1: the daemon restarted on the same state under `node --cpu-prof`,
+ *    each read route for DURATION_S, self time by area and by function.
+ * 5. Unless LOAD_BENCH_READS_ONLY=1: POST /v1/runs throughput (with and without an
+ *    Idempotency-Key) and a soak at a steady mixed rate watching the daemon's memory.
  *
- * The daemon runs with CODEXD_RATE_LIMIT_PER_MINUTE=0 (its limit of 600 changing requests per
- * minute per client would turn the POST load into 429s) and CODEXD_LOG_LEVEL=warn (at the
- * default `info`, pino writes two lines per request; that cost is measured once on the side).
- *
- *   1. Throughput at 50 connections, 10 s each (after a 2 s warm-up of each target):
- *        bare   GET /                      (measured first and again last; the ratio uses the mean)
- *        status GET /v1/status
- *        runs   GET /v1/runs?limit=50     (300 finished runs in the registry)
- *        post   POST /v1/runs              (fresh daemon; "[reply:ok]" prompts, no Idempotency-Key)
- *        post+key POST /v1/runs            (fresh daemon; a unique Idempotency-Key per request)
- *      requests/s, ratio to bare, latency p50/p99 (autocannon: 1 ms resolution), non-2xx and
- *      errors, the server process's CPU use. Targets: read routes >= 50% of bare with p99 < 10 ms;
- *      no error responses anywhere.
- *   2. Soak: 60 s at a steady 200 requests/s mixed load (status, runs list, events page, POST
- *      runs on 4 shared sessions with unique keys; 50 runs/s, so the run and turn registries reach
- *      their retention of 1000 within the soak), the daemon's RSS (/proc) and V8 heap in use (its
- *      /metrics) sampled every second: start/end/peak, the least-squares slope, and the slope of
- *      the floor (lowest value of each 10 s window, i.e. after the collector ran) after the
- *      first 20 s. The sawtooth of a collected heap makes the plain slope of a 60 s window
- *      meaningless; stable = the floor grows less than 5 MiB/min.
- *   3. When a target is missed (or LOAD_BENCH_PROFILE=1): the same state (300 runs, seeded by a
- *      daemon that is not profiled), then the route again for 10 s on a daemon run with
- *      `node --cpu-prof`; self time by area (package, dist/ module, native) and by function.
- *      Native self time includes the kernel time of the syscalls (on loopback, a writev carries
- *      the TCP delivery to the reader).
- *
- * LOAD_BENCH_DURATION_S, _WARMUP_S, _SOAK_S, _SOAK_RATE override the sizes, for exploring.
- *
+ * LOAD_BENCH_DURATION_S (10), _WARMUP_S (2), _ROUNDS (2), _SEED_RUNS (1000), _SOAK_S (60),
+ * _SOAK_RATE (200) change the sizes; LOAD_BENCH_DAEMON_CLI runs another build of the daemon.
  * Prints lines for people, then one JSON summary line (the last line of output).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
-import { request } from "undici";
-import { packageRoot } from "../src/package-info.js";
-import { fmt, log, machineInfo, processCpuMs } from "./lib/common.js";
+import { fmt, log, machineInfo, median, processCpuMs } from "./lib/common.js";
+import {
+  autocannon,
+  CLI,
+  drain,
+  http,
+  JSON_HEADERS,
+  loadAverage,
+  machineBusyMs,
+  measure,
+  rssKiB,
+  runMain,
+  seedRuns,
+  selfMs,
+  startDaemon,
+  startListening,
+  stop,
+  summarizeProfile,
+  warm,
+  type AutocannonRequest,
+  type Measurement,
+  type ProfileSummary,
+  type Server,
+  type Target,
+} from "./lib/http-load.js";
 
-// ---- autocannon (CommonJS, no type declarations): the part of its API used here ----
-interface Histogram {
-  average: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-interface AutocannonResult {
-  requests: Histogram & { total: number };
-  latency: Histogram;
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-interface RawRequest {
-  headers?: Record<string, string>;
-  [key: string]: unknown;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  setupRequest?: (req: RawRequest) => RawRequest;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
-
-const CLI = join(packageRoot, "dist", "src", "cli.js");
-const FAKE = join(packageRoot, "test", "fixtures", "fake-app-server.mjs");
 const THIS = fileURLToPath(import.meta.url);
 const CONNECTIONS = 50;
 const setting = (name: string, fallback: number) => {
@@ -93,271 +68,32 @@ const setting = (name: string, fallback: number) => {
 };
 const DURATION_S = setting("DURATION_S", 10);
 const WARMUP_S = setting("WARMUP_S", 2);
+const ROUNDS = setting("ROUNDS", 2);
+const SEED_RUNS = setting("SEED_RUNS", 1000);
 const SOAK_S = setting("SOAK_S", 60);
 const SOAK_RATE = setting("SOAK_RATE", 200);
-const SEED_RUNS = 300;
-const JSON_HEADERS = { "content-type": "application/json" };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const READS_ONLY = process.env.LOAD_BENCH_READS_ONLY === "1";
+const PROFILE = process.env.LOAD_BENCH_PROFILE === "1";
+const SEED_ENV = { CODEXD_APPROVAL_POLICY: "accept", CODEXD_RUN_CONCURRENCY: "16" };
 const mib = (kib: number) => kib / 1024;
 
 // =============================================================================================
-// the baseline server (this file, started with --bare-server)
+// the baseline server (this file, started with --bare-server <pages.json>)
 // =============================================================================================
 
-async function bareServer(): Promise<void> {
+async function bareServer(pagesFile: string): Promise<void> {
+  const pages = JSON.parse(readFileSync(pagesFile, "utf8")) as Record<string, unknown>;
   const app = Fastify({ logger: false });
-  app.get("/", async () => ({ hello: "world" }));
+  app.get("/hello", async () => ({ hello: "world" }));
+  for (const [name, page] of Object.entries(pages)) {
+    const bytes = Buffer.from(JSON.stringify(page), "utf8");
+    app.get(`/stringify/${name}`, async (_request, reply) => reply.type("application/json; charset=utf-8").send(JSON.stringify(page)));
+    app.get(`/bytes/${name}`, async (_request, reply) => reply.type("application/json; charset=utf-8").send(bytes));
+  }
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   process.stdout.write(`listening ${typeof address === "object" && address ? address.port : 0}\n`);
   process.on("SIGTERM", () => void app.close().then(() => process.exit(0)));
-}
-
-// =============================================================================================
-// processes
-// =============================================================================================
-
-interface Server {
-  name: string;
-  proc: ChildProcess;
-  pid: number;
-  url: string;
-  exited: Promise<void>;
-  output: () => string;
-  /** The daemon's child process group, killed on cleanup whatever happened. */
-  childGroup: number | null;
-}
-
-const servers = new Set<Server>();
-
-function capture(proc: ChildProcess): () => string {
-  let out = "";
-  const keep = (chunk: Buffer) => {
-    out += chunk.toString("utf8");
-    if (out.length > 20_000) out = out.slice(-10_000);
-  };
-  proc.stdout?.on("data", keep);
-  proc.stderr?.on("data", keep);
-  return () => out;
-}
-
-async function startBare(): Promise<Server> {
-  const proc = spawn(process.execPath, [THIS, "--bare-server"], { stdio: ["ignore", "pipe", "pipe"] });
-  const output = capture(proc);
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const deadline = Date.now() + 10_000;
-  while (!/listening (\d+)/.test(output())) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`bare server did not start: ${output()}`);
-    await sleep(20);
-  }
-  const port = Number(/listening (\d+)/.exec(output())![1]);
-  const server: Server = { name: "bare", proc, pid: proc.pid!, url: `http://127.0.0.1:${port}`, exited, output, childGroup: null };
-  servers.add(server);
-  return server;
-}
-
-async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await request(url, { method: method as "GET", ...(body === undefined ? {} : { body: JSON.stringify(body), headers: JSON_HEADERS }) });
-  const text = await res.body.text();
-  return { status: res.statusCode, body: text && String(res.headers["content-type"]).includes("json") ? JSON.parse(text) : text };
-}
-
-async function freePort(): Promise<number> {
-  const probe = Fastify();
-  await probe.listen({ host: "127.0.0.1", port: 0 });
-  const address = probe.server.address();
-  await probe.close();
-  return typeof address === "object" && address ? address.port : 0;
-}
-
-async function startDaemon(stateDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
-  const port = await freePort();
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CODEXD_") && !k.startsWith("FAKE_") && k !== "NODE_OPTIONS"));
-  const proc = spawn(process.execPath, [...nodeArgs, CLI, "serve"], {
-    cwd: stateDir,
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-    env: {
-      ...clean,
-      CODEXD_HOST: "127.0.0.1",
-      CODEXD_PORT: String(port),
-      CODEXD_STATE_DIR: join(stateDir, "state"),
-      CODEXD_CHILD_COMMAND: process.execPath,
-      CODEXD_CHILD_ARGS: JSON.stringify([FAKE]),
-      CODEXD_CHILD_CWD: stateDir,
-      CODEXD_RATE_LIMIT_PER_MINUTE: "0",
-      CODEXD_LOG_LEVEL: "warn",
-      ...env,
-    },
-  });
-  const output = capture(proc);
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const server: Server = { name: "daemon", proc, pid: proc.pid!, url: `http://127.0.0.1:${port}`, exited, output, childGroup: null };
-  servers.add(server);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ready = await http("POST", `${server.url}/v1/child/wait?condition=ready&timeoutMs=2000`).catch(() => null);
-    if (ready?.status === 200 && ready.body.matched) {
-      server.childGroup = (ready.body.state?.pgid as number | undefined) ?? null;
-      return server;
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`daemon did not become ready: ${output()}`);
-    await sleep(50);
-  }
-}
-
-/** SIGTERM (the daemon stops its child), SIGKILL after 10 s; the child group is killed either way. */
-async function stop(server: Server): Promise<void> {
-  if (server.proc.exitCode === null && server.proc.signalCode === null) {
-    server.proc.kill("SIGTERM");
-    const done = await Promise.race([server.exited.then(() => true), sleep(10_000).then(() => false)]);
-    if (!done) {
-      server.proc.kill("SIGKILL");
-      await server.exited;
-    }
-  }
-  if (server.childGroup) {
-    try {
-      process.kill(-server.childGroup, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
-  servers.delete(server);
-}
-
-function killAllSync(): void {
-  for (const s of servers) {
-    for (const target of [s.pid, ...(s.childGroup ? [-s.childGroup] : [])]) {
-      try {
-        process.kill(target, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-  }
-}
-
-/** CPU time (ms) all CPUs spent busy so far, from /proc/stat. */
-function machineBusyMs(): number {
-  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return (fields.reduce((a, b) => a + b, 0) - idle) * 10;
-}
-
-/** CPU time (ms) of this process (autocannon) so far. */
-const selfMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) : 0;
-}
-
-// =============================================================================================
-// measurements
-// =============================================================================================
-
-interface Target {
-  name: string;
-  server: Server;
-  method: "GET" | "POST";
-  path: string;
-  body?: unknown;
-  uniqueKey?: boolean;
-  read: boolean;
-}
-
-interface Measurement {
-  name: string;
-  route: string;
-  rps: number;
-  total: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  statusCodes: Record<string, number>;
-  serverCpuPct: number;
-  clientCpuPct: number;
-  /** CPU used meanwhile by everything else on the machine, in cores: a noise indicator. */
-  otherCores: number;
-}
-
-function cannonOptions(t: Target, seconds: number): Record<string, unknown> {
-  let n = 0;
-  const tag = `${t.name}-${Date.now().toString(36)}`;
-  const req: AutocannonRequest = {
-    method: t.method,
-    path: t.path,
-    ...(t.body !== undefined ? { body: JSON.stringify(t.body), headers: JSON_HEADERS } : {}),
-    ...(t.uniqueKey ? { setupRequest: (r: RawRequest) => ({ ...r, headers: { ...r.headers, "idempotency-key": `${tag}-${n++}` } }) } : {}),
-  };
-  return { url: t.server.url, connections: CONNECTIONS, duration: seconds, requests: [req], timeout: 20 };
-}
-
-async function measure(t: Target, seconds = DURATION_S): Promise<Measurement> {
-  const cpu0 = processCpuMs(t.server.pid);
-  const own0 = selfMs();
-  const busy0 = machineBusyMs();
-  const started = Date.now();
-  const r = await autocannon(cannonOptions(t, seconds));
-  const wall = Date.now() - started;
-  const server = processCpuMs(t.server.pid) - cpu0;
-  const own = selfMs() - own0;
-  const m: Measurement = {
-    name: t.name,
-    route: `${t.method} ${t.path}${t.uniqueKey ? " (Idempotency-Key)" : ""}`,
-    rps: r.requests.total / r.duration,
-    total: r.requests.total,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    max: r.latency.max,
-    non2xx: r.non2xx,
-    errors: r.errors,
-    statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count])),
-    serverCpuPct: (100 * server) / wall,
-    clientCpuPct: (100 * own) / wall,
-    otherCores: Math.max(0, machineBusyMs() - busy0 - server - own) / wall,
-  };
-  log(
-    `  ${m.name.padEnd(9)} ${m.route.padEnd(44)} ${fmt(m.rps).padStart(7)} req/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms  max ${fmt(m.max)} ms  ` +
-      `non-2xx ${m.non2xx}  errors ${m.errors}  cpu: server ${fmt(m.serverCpuPct)}%, autocannon ${fmt(m.clientCpuPct)}%, rest of machine ${fmt(m.otherCores, 2)} cores`,
-  );
-  return m;
-}
-
-async function warm(t: Target): Promise<void> {
-  await autocannon(cannonOptions(t, WARMUP_S));
-}
-
-/** Queue `count` fast runs and wait until none is queued or running. */
-async function seedRuns(server: Server, count: number): Promise<void> {
-  for (let i = 0; i < count; i += 20) {
-    await Promise.all(
-      Array.from({ length: Math.min(20, count - i) }, (_, j) =>
-        http("POST", `${server.url}/v1/runs`, { prompt: `[reply:ok] seed ${i + j}`, metadata: { seed: i + j } }).then((r) => {
-          if (r.status !== 202) throw new Error(`seeding: POST /v1/runs answered ${r.status}`);
-        }),
-      ),
-    );
-  }
-  await drain(server, 120_000);
-}
-
-/** Wait until no run is queued or running; the number of runs left over if the time ran out. */
-async function drain(server: Server, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await http("GET", `${server.url}/v1/status`);
-    const counts = status.body.counts.runs as Record<string, number>;
-    const open = (counts.queued ?? 0) + (counts.running ?? 0);
-    if (open === 0 || Date.now() > deadline) return open;
-    await sleep(200);
-  }
 }
 
 async function withDir<T>(label: string, fn: (dir: string) => Promise<T>): Promise<T> {
@@ -369,35 +105,159 @@ async function withDir<T>(label: string, fn: (dir: string) => Promise<T>): Promi
   }
 }
 
-// ---- soak ----
+// =============================================================================================
+// reads side by side
+// =============================================================================================
+
+interface ListRoute {
+  name: string;
+  path: string;
+}
+
+interface Comparison {
+  name: string;
+  route: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  baseline: string;
+  baselineRps: number;
+  ratio: number;
+  target: string;
+  met: boolean;
+  stretch?: { baseline: string; baselineRps: number; ratio: number; target: string; met: boolean };
+  bytes: number;
+}
+
+/** Build the state: SEED_RUNS runs on sessions of their own, every 5th with a command approval. */
+async function buildState(url: string): Promise<{ seedMs: number; events: number; runs: number; sessions: number; approvals: number }> {
+  const t0 = performance.now();
+  await seedRuns(url, SEED_RUNS, (i) => (i % 5 === 0 ? `[approval:command] [reply:ok] seed ${i}` : `[reply:ok] seed ${i}`));
+  const seedMs = performance.now() - t0;
+  const status = (await http("GET", `${url}/v1/status`)).body;
+  const sessions = Object.values(status.counts.sessions as Record<string, number>).reduce((a, b) => a + b, 0);
+  const runs = Object.values(status.counts.runs as Record<string, number>).reduce((a, b) => a + b, 0);
+  const approvals = (await http("GET", `${url}/v1/approvals?limit=500`)).body.approvals.length as number;
+  return { seedMs, events: status.events.lastSeq as number, runs, sessions, approvals };
+}
+
+async function reads(dir: string): Promise<{ state: Awaited<ReturnType<typeof buildState>>; comparisons: Comparison[]; all: Measurement[][]; profiles: Record<string, ProfileSummary> }> {
+  const { server: daemon } = await startDaemon(dir, SEED_ENV);
+  let bare: Server | null = null;
+  try {
+    log(`building the state: ${SEED_RUNS} runs (each on a new session, every 5th asking a command approval) ...`);
+    const state = await buildState(daemon.url);
+    log(`  ${fmt(state.runs)} runs in the registry, ${fmt(state.sessions)} sessions, ${fmt(state.approvals)} approvals, ${fmt(state.events)} events; built in ${fmt(state.seedMs / 1000, 1)} s`);
+    const lastSeq = state.events;
+    const lists: ListRoute[] = [
+      { name: "runs", path: "/v1/runs?limit=50" },
+      { name: "sessions", path: "/v1/sessions?limit=50" },
+      { name: "events", path: "/v1/events?limit=100" },
+      { name: "approvals", path: "/v1/approvals?limit=50" },
+      { name: "events-tail", path: `/v1/events?after=${lastSeq - 100}&limit=100` },
+      { name: "events-old", path: `/v1/events?after=${lastSeq - 1000}&limit=100` },
+    ];
+    // The daemon's own answers are what the bare routes send.
+    const pages: Record<string, unknown> = {};
+    const sizes: Record<string, number> = {};
+    for (const l of lists) {
+      const r = await http("GET", `${daemon.url}${l.path}`);
+      if (r.status !== 200) throw new Error(`${l.path} answered ${r.status}`);
+      pages[l.name] = r.body;
+      sizes[l.name] = Buffer.byteLength(r.text);
+    }
+    pages.status = (await http("GET", `${daemon.url}/v1/status`)).body;
+    sizes.status = Buffer.byteLength(JSON.stringify(pages.status));
+    const pagesFile = join(dir, "pages.json");
+    writeFileSync(pagesFile, JSON.stringify(pages));
+    bare = await startListening("bare", [THIS, "--bare-server", pagesFile]);
+    log(`  answer sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${fmt(v / 1024, 1)} kB`).join(", ")}`);
+
+    const targets: Target[] = [
+      { name: "hello", server: bare, method: "GET", path: "/hello" },
+      { name: "status", server: daemon, method: "GET", path: "/v1/status" },
+    ];
+    for (const l of lists) {
+      if (!l.name.startsWith("events-")) {
+        targets.push({ name: `stringify:${l.name}`, server: bare, method: "GET", path: `/stringify/${l.name}` });
+        targets.push({ name: `bytes:${l.name}`, server: bare, method: "GET", path: `/bytes/${l.name}` });
+      }
+      targets.push({ name: l.name, server: daemon, method: "GET", path: l.path });
+    }
+    log(`\nwarm-up: every target ${WARMUP_S} s`);
+    for (const t of targets) await warm(t, WARMUP_S, CONNECTIONS);
+    const all: Measurement[][] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`\nround ${round} of ${ROUNDS}: ${CONNECTIONS} connections, ${DURATION_S} s per target, load average ${loadAverage()}`);
+      const results: Measurement[] = [];
+      for (const t of targets) results.push(await measure(t, DURATION_S, CONNECTIONS));
+      all.push(results);
+    }
+    const med = (name: string, key: "rps" | "p50" | "p99") => median(all.map((r) => r.find((m) => m.name === name)![key]));
+    const comparisons: Comparison[] = [];
+    const compare = (name: string, route: string, baseline: string, factor: number, target: string, extra: (p99: number) => boolean = () => true, stretch?: { baseline: string; factor: number }) => {
+      const rps = med(name, "rps");
+      const p99 = med(name, "p99");
+      const baselineRps = med(baseline, "rps");
+      const ratio = rps / baselineRps;
+      const clean = all.every((r) => r.filter((m) => m.name === name).every((m) => m.non2xx === 0 && m.errors === 0));
+      const c: Comparison = { name, route, rps, p50: med(name, "p50"), p99, baseline, baselineRps, ratio, target, met: clean && ratio >= factor && extra(p99), bytes: sizes[name] ?? 0 };
+      if (stretch) {
+        const sRps = med(stretch.baseline, "rps");
+        c.stretch = { baseline: stretch.baseline, baselineRps: sRps, ratio: rps / sRps, target: `>= ${stretch.factor} x ${stretch.baseline}`, met: clean && rps / sRps >= stretch.factor };
+      }
+      comparisons.push(c);
+    };
+    compare("status", "GET /v1/status", "hello", 0.5, ">= 0.5 x hello, p99 < 10 ms", (p99) => p99 < 10);
+    for (const l of lists.filter((x) => !x.name.startsWith("events-"))) {
+      compare(l.name, `GET ${l.path}`, `stringify:${l.name}`, 1, `>= 1.0 x stringify:${l.name}`, undefined, { baseline: `bytes:${l.name}`, factor: 0.5 });
+    }
+    compare("events-old", "GET /v1/events?after=<last-1000>&limit=100 (from disk)", "events-tail", 0.5, ">= 0.5 x events-tail (within 2x)");
+
+    const profiles: Record<string, ProfileSummary> = {};
+    if (PROFILE) {
+      await stop(daemon);
+      log("\nprofiles: the daemon restarted on the same state under node --cpu-prof, each route alone");
+      for (const t of targets.filter((x) => x.server === daemon)) profiles[t.name] = await profileRoute(dir, t);
+    }
+    return { state, comparisons, all, profiles };
+  } finally {
+    await stop(daemon);
+    if (bare) await stop(bare);
+  }
+}
+
+async function profileRoute(dir: string, target: Target): Promise<ProfileSummary> {
+  const profDir = join(dir, `prof-${target.name}`);
+  const { server } = await startDaemon(dir, SEED_ENV, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  try {
+    const t = { ...target, server };
+    await warm(t, WARMUP_S, CONNECTIONS);
+    await measure(t, DURATION_S, CONNECTIONS);
+  } finally {
+    await stop(server);
+  }
+  const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error("no .cpuprofile written");
+  const summary = summarizeProfile(join(profDir, file));
+  log(`  where the daemon's CPU time goes (self time, ${target.method} ${target.path}):`);
+  for (const a of summary.byArea.slice(0, 8)) log(`    ${fmt(a.pct, 1).padStart(5)}%  ${a.area}`);
+  log("  top functions:");
+  for (const f of summary.top.slice(0, 10)) log(`    ${fmt(f.pct, 1).padStart(5)}%  ${f.fn}`);
+  return summary;
+}
+
+// =============================================================================================
+// writes and soak
+// =============================================================================================
 
 interface Series {
   start: number;
   end: number;
   peak: number;
-  /** Least-squares slope over the whole soak, MiB per minute. */
   slopePerMin: number;
-  /** Lowest value of each 10 s window: what is left after the collector ran. */
   floors: number[];
-  /** Slope of those floors after the first 20 s (warm-up, registries filling to retention). */
   floorSlopePerMin: number;
-}
-
-interface Soak {
-  seconds: number;
-  rate: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  p50: number;
-  p99: number;
-  rssMiB: Series;
-  heapUsedMiB: Series | null;
-  runsCreated: number;
-  runsLeftQueued: number;
-  serverCpuPct: number;
-  otherCores: number;
-  stable: boolean;
 }
 
 const FLOOR_WINDOW_S = 10;
@@ -417,6 +277,7 @@ function slope(points: Array<[number, number]>): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** Start, end, peak, slope; and the floor (lowest value of each 10 s window: what is left after the collector ran) and its slope after 20 s. */
 function series(samples: Array<[number, number]>): Series {
   const windows = new Map<number, Array<[number, number]>>();
   for (const p of samples) {
@@ -434,15 +295,15 @@ function series(samples: Array<[number, number]>): Series {
   };
 }
 
-/** The daemon's V8 heap in use, from its Prometheus metrics (prom-client's default metrics). */
 async function heapUsedMiB(url: string): Promise<number | null> {
   const text = await http("GET", `${url}/metrics`).then((r) => String(r.body)).catch(() => "");
   const m = /^codexd_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
   return m ? Number(m[1]) / 2 ** 20 : null;
 }
 
-async function soak(dir: string): Promise<Soak> {
-  const daemon = await startDaemon(dir);
+/** SOAK_S at SOAK_RATE requests/s: status, runs list, POST run on 4 shared sessions with a key, events page. */
+async function soak(dir: string) {
+  const { server: daemon } = await startDaemon(dir);
   try {
     const sessions: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -461,12 +322,7 @@ async function soak(dir: string): Promise<Soak> {
         return { ...r, headers: { ...r.headers, "idempotency-key": `soak-${i}` }, body: JSON.stringify({ prompt: `[reply:ok] soak ${i}`, sessionId: sessions[i % sessions.length] }) };
       },
     };
-    const requests: AutocannonRequest[] = [
-      { method: "GET", path: "/v1/status" },
-      { method: "GET", path: "/v1/runs?limit=50" },
-      post,
-      { method: "GET", path: "/v1/events?limit=50" },
-    ];
+    const requests: AutocannonRequest[] = [{ method: "GET", path: "/v1/status" }, { method: "GET", path: "/v1/runs?limit=50" }, post, { method: "GET", path: "/v1/events?limit=50" }];
     const rss: Array<[number, number]> = [];
     const heap: Array<[number, number]> = [];
     const t0 = Date.now();
@@ -487,10 +343,10 @@ async function soak(dir: string): Promise<Soak> {
     const serverMs = processCpuMs(daemon.pid) - cpu0;
     const otherCores = Math.max(0, machineBusyMs() - busy0 - serverMs - (selfMs() - own0)) / wall;
     await sample();
-    const left = await drain(daemon, 30_000);
+    const left = await drain(daemon.url, 30_000);
     const rssSeries = series(rss);
     const heapSeries = heap.length > 2 ? series(heap) : null;
-    const result: Soak = {
+    const result = {
       seconds: SOAK_S,
       rate: SOAK_RATE,
       requests: r.requests.total,
@@ -506,15 +362,10 @@ async function soak(dir: string): Promise<Soak> {
       otherCores: Number(otherCores.toFixed(2)),
       stable: Math.abs(rssSeries.floorSlopePerMin) < STABLE_MIB_PER_MIN && (heapSeries === null || Math.abs(heapSeries.floorSlopePerMin) < STABLE_MIB_PER_MIN),
     };
-    log(`  ${fmt(result.requests)} requests in ${SOAK_S} s (${fmt(result.requests / SOAK_S)}/s), ${n} runs created, non-2xx ${result.non2xx}, errors ${result.errors}, p50 ${result.p50} ms, p99 ${result.p99} ms; daemon cpu ${result.serverCpuPct}%, rest of machine ${result.otherCores} cores`);
-    log(`  RSS every second (MiB): ${rss.map(([, v]) => v.toFixed(0)).join(" ")}`);
-    if (heap.length > 0) log(`  V8 heap used every second (MiB): ${heap.map(([, v]) => v.toFixed(0)).join(" ")}`);
+    log(`  ${fmt(result.requests)} requests in ${SOAK_S} s, ${n} runs created, non-2xx ${result.non2xx}, errors ${result.errors}, p50 ${result.p50} ms, p99 ${result.p99} ms; daemon cpu ${result.serverCpuPct}%, rest of machine ${result.otherCores} cores`);
     for (const [name, s] of [["RSS", rssSeries], ["heap used", heapSeries]] as const) {
       if (!s) continue;
-      log(
-        `  ${name}: start ${fmt(s.start, 1)} MiB, end ${fmt(s.end, 1)} MiB, peak ${fmt(s.peak, 1)} MiB, slope ${fmt(s.slopePerMin, 1)} MiB/min; ` +
-          `floor of each ${FLOOR_WINDOW_S} s ${s.floors.map((v) => v.toFixed(0)).join(" ")} -> slope after 20 s ${fmt(s.floorSlopePerMin, 1)} MiB/min`,
-      );
+      log(`  ${name}: start ${fmt(s.start, 1)} MiB, end ${fmt(s.end, 1)} MiB, peak ${fmt(s.peak, 1)} MiB; floor of each ${FLOOR_WINDOW_S} s ${s.floors.map((v) => v.toFixed(0)).join(" ")} -> slope after 20 s ${fmt(s.floorSlopePerMin, 1)} MiB/min`);
     }
     return result;
   } finally {
@@ -522,80 +373,20 @@ async function soak(dir: string): Promise<Soak> {
   }
 }
 
-// ---- profile ----
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-
-/** Self time by function and by where the code lives, from a .cpuprofile. */
-function summarizeProfile(file: string): { top: Array<{ fn: string; pct: number }>; byArea: Array<{ area: string; pct: number }> } {
-  const profile = JSON.parse(readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[] };
-  const hits = new Map<number, number>();
-  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
-  const total = profile.samples.length;
-  const byFn = new Map<string, number>();
-  const byArea = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const h = hits.get(node.id) ?? 0;
-    if (h === 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const short = url.replace(/^file:\/\//, "").replace(`${packageRoot}/`, "");
-    const fn = `${functionName || "(anonymous)"} ${short ? `${short}:${lineNumber + 1}` : ""}`.trim();
-    byFn.set(fn, (byFn.get(fn) ?? 0) + h);
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(short)?.[1];
-    const area =
-      pkg ??
-      (short.startsWith("dist/")
-        ? short.split("/").slice(0, 3).join("/")
-        : short.startsWith("node:")
-          ? "node internals (JS)"
-          : functionName.startsWith("(")
-            ? functionName
-            : short === "" && /^(anonymous\d*|validate\d+)$/.test(functionName)
-              ? "generated code (fast-json-stringify serializers, ajv validators)"
-              : short === ""
-                ? "native (C++ bindings and the syscalls they make: writev, read, ...)"
-                : short);
-    byArea.set(area, (byArea.get(area) ?? 0) + h);
+async function writes(): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (const uniqueKey of [false, true]) {
+    await withDir("post", async (dir) => {
+      const { server: daemon } = await startDaemon(dir);
+      try {
+        const t: Target = { name: uniqueKey ? "post+key" : "post", server: daemon, method: "POST", path: "/v1/runs", body: { prompt: "[reply:ok] bench" }, uniqueKey };
+        out.push(await measure(t, DURATION_S, CONNECTIONS));
+      } finally {
+        await stop(daemon);
+      }
+    });
   }
-  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => ({ k, pct: (100 * v) / total }));
-  return {
-    top: sorted(byFn).slice(0, 15).map(({ k, pct }) => ({ fn: k, pct })),
-    byArea: sorted(byArea).slice(0, 12).map(({ k, pct }) => ({ area: k, pct })),
-  };
-}
-
-async function profileRoute(target: Omit<Target, "server">): Promise<ReturnType<typeof summarizeProfile>> {
-  return withDir("profile", async (dir) => {
-    const profDir = join(dir, "prof");
-    // The same state as when measured, made by a daemon that is not profiled, so the profile
-    // holds the load (and a start-up), not the seeding.
-    const seeder = await startDaemon(dir);
-    try {
-      await seedRuns(seeder, SEED_RUNS);
-    } finally {
-      await stop(seeder);
-    }
-    const daemon = await startDaemon(dir, {}, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
-    try {
-      const t = { ...target, server: daemon };
-      await warm(t);
-      await measure(t);
-    } finally {
-      await stop(daemon);
-    }
-    const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
-    if (!file) throw new Error("no .cpuprofile written");
-    const summary = summarizeProfile(join(profDir, file));
-    log(`  where the daemon's CPU time goes (self time, ${target.method} ${target.path}):`);
-    for (const a of summary.byArea) log(`    ${fmt(a.pct, 1).padStart(5)}%  ${a.area}`);
-    log("  top functions:");
-    for (const f of summary.top) log(`    ${fmt(f.pct, 1).padStart(5)}%  ${f.fn}`);
-    return summary;
-  });
+  return out;
 }
 
 // =============================================================================================
@@ -604,139 +395,46 @@ async function profileRoute(target: Omit<Target, "server">): Promise<ReturnType<
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  log(`load benchmark: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}`);
-  log(`autocannon in this process; daemon and bare Fastify in their own processes; ${CONNECTIONS} connections, ${DURATION_S} s per target (warm-up ${WARMUP_S} s)`);
-  log("daemon settings: CODEXD_RATE_LIMIT_PER_MINUTE=0, CODEXD_LOG_LEVEL=warn, fake app-server child, other settings default");
+  const loadAtStart = loadAverage();
+  log(`load benchmark: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}; load average ${loadAtStart}`);
+  log(`daemon ${CLI}; autocannon in this process, daemon and bare Fastify in processes of their own; ${CONNECTIONS} connections, ${DURATION_S} s per target, ${ROUNDS} rounds`);
+  const r = await withDir("reads", reads);
 
-  const bare = await startBare();
-  const results: Measurement[] = [];
-  const postBacklog: Record<string, number> = {};
-  try {
-    const bareTarget: Target = { name: "bare", server: bare, method: "GET", path: "/", read: true };
-    await withDir("reads", async (dir) => {
-      const daemon = await startDaemon(dir);
-      try {
-        log(`\nseeding ${SEED_RUNS} runs ...`);
-        await seedRuns(daemon, SEED_RUNS);
-        const reads: Target[] = [
-          { name: "status", server: daemon, method: "GET", path: "/v1/status", read: true },
-          { name: "runs", server: daemon, method: "GET", path: "/v1/runs?limit=50", read: true },
-        ];
-        for (const t of [bareTarget, ...reads]) await warm(t);
-        log("\n1. throughput at 50 connections");
-        results.push(await measure(bareTarget));
-        for (const t of reads) results.push(await measure(t));
-        results.push({ ...(await measure(bareTarget)), name: "bare#2" });
-      } finally {
-        await stop(daemon);
-      }
-    });
-    for (const uniqueKey of [false, true]) {
-      await withDir("post", async (dir) => {
-        const daemon = await startDaemon(dir);
-        try {
-          const t: Target = { name: uniqueKey ? "post+key" : "post", server: daemon, method: "POST", path: "/v1/runs", body: { prompt: "[reply:ok] bench" }, uniqueKey, read: false };
-          results.push(await measure(t));
-          const counts = (await http("GET", `${daemon.url}/v1/status`)).body.counts as { runs: Record<string, number>; archivedRuns: number };
-          postBacklog[t.name] = counts.runs.queued ?? 0;
-          log(`            after it: ${fmt(counts.runs.queued ?? 0)} runs still queued, ${fmt(counts.runs.completed ?? 0)} completed in the registry, ${fmt(counts.archivedRuns)} archived`);
-        } finally {
-          await stop(daemon);
-        }
-      });
-    }
-    // The default log level, for reference: pino writes every request twice.
-    await withDir("info", async (dir) => {
-      const daemon = await startDaemon(dir, { CODEXD_LOG_LEVEL: "info" });
-      try {
-        const t: Target = { name: "status@info", server: daemon, method: "GET", path: "/v1/status", read: true };
-        await warm(t);
-        results.push(await measure(t));
-      } finally {
-        await stop(daemon);
-      }
-    });
-  } finally {
-    await stop(bare);
+  log(`\nratios (medians over ${ROUNDS} rounds; load average now ${loadAverage()}):`);
+  for (const c of r.comparisons) {
+    const stretch = c.stretch ? `; stretch ${fmt(c.stretch.ratio, 2)} x ${c.stretch.baseline} (${fmt(c.stretch.baselineRps)}/s) ${c.stretch.target}: ${c.stretch.met ? "met" : "not met"}` : "";
+    log(`  ${c.name.padEnd(10)} ${fmt(c.rps).padStart(7)} req/s p50 ${c.p50} ms p99 ${c.p99} ms = ${fmt(c.ratio, 2)} x ${c.baseline} (${fmt(c.baselineRps)}/s), target ${c.target}: ${c.met ? "met" : "MISSED"}${stretch}`);
   }
 
-  const bareRps = (results.find((r) => r.name === "bare")!.rps + results.find((r) => r.name === "bare#2")!.rps) / 2;
-  log(`\nbare route: ${fmt(bareRps)} req/s (mean of the two runs)`);
-  const verdicts = results
-    .filter((r) => !r.name.startsWith("bare"))
-    .map((r) => {
-      const isRead = r.name === "status" || r.name === "runs";
-      const ratio = r.rps / bareRps;
-      const clean = r.non2xx === 0 && r.errors === 0;
-      const met = clean && (!isRead || (ratio >= 0.5 && r.p99 < 10));
-      log(`  ${r.name.padEnd(11)} ${fmt(r.rps).padStart(7)} req/s = ${fmt(ratio, 2)} x bare, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}${isRead ? `: target ${met ? "met" : "MISSED"}` : clean ? "" : ": ERRORS"}`);
-      return { ...r, ratio, target: isRead ? ">= 0.5 x bare, p99 < 10 ms, no errors" : "no errors", met };
-    });
-
-  log(`\n2. soak: ${SOAK_S} s at ${SOAK_RATE} requests/s (status, runs list, POST run on 4 shared sessions with a key, events page)`);
-  const soakResult = await withDir("soak", soak);
-  log(
-    `  memory ${soakResult.stable ? "stable" : "GROWING"}: the floor (lowest value of each ${FLOOR_WINDOW_S} s, after the collector ran) grows ` +
-      `${fmt(soakResult.rssMiB.floorSlopePerMin, 1)} MiB/min (RSS) / ${fmt(soakResult.heapUsedMiB?.floorSlopePerMin ?? 0, 1)} MiB/min (heap) after the first 20 s; stable means under ${STABLE_MIB_PER_MIN} MiB/min`,
-  );
-
-  const missed = verdicts.filter((v) => !v.met && (v.name === "status" || v.name === "runs"));
-  const profiles: Record<string, ReturnType<typeof summarizeProfile>> = {};
-  if (missed.length > 0 || process.env.LOAD_BENCH_PROFILE) {
-    log("\n3. profiles (node --cpu-prof on the daemon)");
-    const toProfile = missed.length > 0 ? missed.map((m) => m.name) : ["status", "runs"];
-    for (const name of toProfile) {
-      const path = name === "status" ? "/v1/status" : "/v1/runs?limit=50";
-      profiles[name] = await profileRoute({ name: `${name}(prof)`, method: "GET", path, read: true });
-    }
+  let post: Measurement[] = [];
+  let soakResult: Awaited<ReturnType<typeof soak>> | null = null;
+  if (!READS_ONLY) {
+    log("\nwrites: POST /v1/runs on a fresh daemon");
+    post = await writes();
+    log(`\nsoak: ${SOAK_S} s at ${SOAK_RATE} requests/s (status, runs list, POST run on 4 shared sessions with a key, events page)`);
+    soakResult = await withDir("soak", soak);
   }
 
   const summary = {
     benchmark: "load",
     machine,
+    loadAverage: { start: loadAtStart, end: loadAverage() },
     connections: CONNECTIONS,
     durationS: DURATION_S,
-    daemonEnv: { CODEXD_RATE_LIMIT_PER_MINUTE: "0", CODEXD_LOG_LEVEL: "warn" },
-    bareRps: Math.round(bareRps),
-    results: verdicts.map((v) => ({
-      name: v.name,
-      route: v.route,
-      rps: Math.round(v.rps),
-      ratioToBare: Number(v.ratio.toFixed(3)),
-      p50Ms: v.p50,
-      p99Ms: v.p99,
-      non2xx: v.non2xx,
-      errors: v.errors,
-      serverCpuPct: Math.round(v.serverCpuPct),
-      otherCores: Number(v.otherCores.toFixed(2)),
-      target: v.target,
-      met: v.met,
-    })),
-    bare: results.filter((r) => r.name.startsWith("bare")).map((r) => ({ name: r.name, rps: Math.round(r.rps), p50Ms: r.p50, p99Ms: r.p99, serverCpuPct: Math.round(r.serverCpuPct), otherCores: Number(r.otherCores.toFixed(2)) })),
-    postBacklogQueued: postBacklog,
+    rounds: ROUNDS,
+    state: r.state,
+    comparisons: r.comparisons.map((c) => ({ ...c, rps: Math.round(c.rps), baselineRps: Math.round(c.baselineRps), ratio: Number(c.ratio.toFixed(3)), ...(c.stretch ? { stretch: { ...c.stretch, ratio: Number(c.stretch.ratio.toFixed(3)) } } : {}) })),
+    rounds_: r.all.map((round) => round.map((m) => ({ name: m.name, rps: Math.round(m.rps), p50: m.p50, p99: m.p99, non2xx: m.non2xx, errors: m.errors, serverCpuPct: Math.round(m.serverCpuPct), otherCores: Number(m.otherCores.toFixed(2)) }))),
+    post: post.map((m) => ({ name: m.name, rps: Math.round(m.rps), p50: m.p50, p99: m.p99, non2xx: m.non2xx, errors: m.errors })),
     soak: soakResult,
-    profiles,
-    allTargetsMet: verdicts.every((v) => v.met) && soakResult.non2xx === 0 && soakResult.errors === 0,
+    profiles: r.profiles,
+    allTargetsMet: r.comparisons.every((c) => c.met),
   };
   log(JSON.stringify(summary));
 }
 
 if (process.argv.includes("--bare-server")) {
-  void bareServer();
+  void bareServer(process.argv[process.argv.indexOf("--bare-server") + 1]!);
 } else {
-  process.on("exit", killAllSync);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      killAllSync();
-      process.exit(130);
-    });
-  }
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`load benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
-      for (const s of servers) process.stderr.write(`--- ${s.name} output ---\n${s.output().slice(-3000)}\n`);
-      process.exit(1);
-    },
-  );
+  runMain("load", main);
 }
