@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { problems, ref } from "../schemas/common.js";
 import { StatusResponse } from "../schemas/status.js";
 import type { Daemon } from "../src/daemon.js";
-import { buildStatus } from "../src/status-view.js";
+import { sendJson } from "../src/http/json-page.js";
+import { statusJson } from "../src/status-view.js";
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   app.get(
@@ -15,6 +16,6 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
         response: { 200: ref(StatusResponse), ...problems(500) },
       },
     },
-    async () => buildStatus(daemon),
+    async (_request, reply) => sendJson(reply, daemon.store, statusJson(daemon)),
   );
 };

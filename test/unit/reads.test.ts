@@ -243,3 +243,45 @@ describe("event pages read from the log", () => {
     }
   });
 });
+
+describe("GET /v1/status from kept parts", () => {
+  it("is the status object, with counts that follow every write", { timeout: 120_000 }, async () => {
+    const { startInProcessDaemon } = await import("../helpers/in-process-daemon.js");
+    const { buildStatus, statusJson } = await import("../../src/status-view.js");
+    const d = await startInProcessDaemon({ CODEXD_TOKEN: "secret-token-value-123" });
+    try {
+      const { store } = d.daemon;
+      const same = () => {
+        const fromParts = JSON.parse(statusJson(d.daemon));
+        const object = JSON.parse(JSON.stringify(buildStatus(d.daemon)));
+        delete fromParts.daemon.uptimeMs;
+        delete object.daemon.uptimeMs;
+        expect(fromParts).toEqual(object);
+        expect(JSON.stringify(fromParts)).not.toContain("secret-token-value-123");
+        return fromParts;
+      };
+      const recount = (records: Array<{ status: string }>) => {
+        const out: Record<string, number> = {};
+        for (const r of records) out[r.status] = (out[r.status] ?? 0) + 1;
+        return out;
+      };
+      const countsFollow = () => {
+        const counts = same().counts;
+        expect(counts.runs).toMatchObject(recount(store.listRuns()));
+        expect(counts.sessions).toMatchObject(recount(store.listSessions()));
+        return counts;
+      };
+      countsFollow();
+      const now = new Date().toISOString();
+      // Terminal statuses only: a queued run would be picked up by the executor meanwhile.
+      await store.upsertRun({ runId: "r1", status: "cancelled", createdAt: now, updatedAt: now });
+      await store.upsertSession({ sessionId: "s1", status: "failed", currentTurnId: null, updatedAt: now, createdAt: now });
+      expect(countsFollow()).toMatchObject({ runs: { cancelled: 1 }, sessions: { failed: 1 } });
+      await store.upsertRun({ runId: "r1", status: "completed", createdAt: now, updatedAt: now });
+      await store.closeSession("s1");
+      expect(countsFollow()).toMatchObject({ runs: { cancelled: 0, completed: 1 }, sessions: { failed: 0, closed: 1 } });
+    } finally {
+      await d.close();
+    }
+  });
+});
