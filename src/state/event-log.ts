@@ -28,6 +28,16 @@ export class EventLog {
   /** Bumped when a rotation starts and when it ends (odd while renaming), so a reader can tell its list of files is not a consistent one. */
   private generation = 0;
   private rotation: Promise<void> = Promise.resolve();
+  /** Seq of the live file's first event (null while it is empty). */
+  private liveFirstSeq: number | null = null;
+  /**
+   * Known (seq, offset of its line) points per file, keyed by the file's first seq, which stays
+   * the same when rotation renames the file. Appends add one point per PROBE bytes; each cursor
+   * search adds the points it probed. In memory only: a fresh start learns them again.
+   */
+  private readonly points = new Map<number, SeqPoints>();
+  /** First seq of each file of a snapshot, by its place in the list; valid for one generation. */
+  private firstSeqs: { generation: number; seqs: Map<number, number | null> } = { generation: -1, seqs: new Map() };
 
   constructor(private readonly options: EventLogOptions) {}
 
@@ -43,6 +53,7 @@ export class EventLog {
       repair = { file: this.options.path, cutBytes: size - found.end };
     }
     this.size = found.end;
+    this.liveFirstSeq = found.end > 0 ? await firstSeq(this.handle) : null;
     let lastSeq = found.last ?? 0;
     if (lastSeq === 0) lastSeq = await this.lastSeqOfRotated();
     this.oldestSeq = await this.findOldestSeq();
@@ -63,6 +74,12 @@ export class EventLog {
       await handle.datasync();
       this.size += data.length;
       this.oldestSeq ??= firstSeqIn(text);
+      const first = firstSeqIn(text);
+      if (first !== null) {
+        this.liveFirstSeq ??= first;
+        const points = this.pointsOf(this.liveFirstSeq);
+        if (points.lastOffset === null || before - points.lastOffset >= PROBE) points.add(first, before);
+      }
     } catch (error) {
       // Leave no partial batch behind: the records were not acknowledged.
       await handle.truncate(before).catch(() => {});
@@ -106,12 +123,17 @@ export class EventLog {
    * renames files under our feet, so then list and open again. Open handles survive later renames.
    */
   private async openSnapshot(): Promise<FileHandle[]> {
+    return (await this.openSnapshotOf()).handles;
+  }
+
+  /** The files, and the generation in which they were the consistent set. */
+  private async openSnapshotOf(): Promise<{ handles: FileHandle[]; generation: number }> {
     for (;;) {
       if (this.generation % 2 === 1) await this.rotation.catch(() => {});
       const generation = this.generation;
       const files = await this.files();
       const handles = (await Promise.all(files.map((f) => open(f, "r").catch(() => null)))).filter((h): h is FileHandle => h !== null);
-      if (generation === this.generation) return handles;
+      if (generation === this.generation) return { handles, generation };
       await Promise.all(handles.map((h) => h.close()));
     }
   }
@@ -122,13 +144,13 @@ export class EventLog {
    * per file) instead of reading from the start: the cost of a page does not grow with history.
    */
   async readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
-    const handles = await this.openSnapshot();
+    const { handles, generation } = await this.openSnapshotOf();
     try {
       const out: CodexdEvent[] = [];
       let start = 0;
       // Skip whole files that end before the cursor: the newest file starting at or before after+1 holds it.
       for (let i = handles.length - 1; i > 0; i--) {
-        const first = await firstSeq(handles[i]!);
+        const first = await this.firstSeqOf(handles, i, generation);
         if (first !== null && first <= after + 1) {
           start = i;
           break;
@@ -136,7 +158,8 @@ export class EventLog {
       }
       for (let i = start; i < handles.length; i++) {
         const handle = handles[i]!;
-        const from = i === start ? await offsetAfter(handle, after) : 0;
+        const first = i === start ? await this.firstSeqOf(handles, i, generation) : null;
+        const from = i === start ? await offsetAfter(handle, after, first === null ? undefined : this.pointsOf(first)) : 0;
         for await (const event of readEvents(handle, from, READ_CHUNK)) {
           if (event.seq <= after || !keep(event)) continue;
           out.push(event);
@@ -172,6 +195,29 @@ export class EventLog {
       this.generation++;
     }
     this.oldestSeq = await this.findOldestSeq();
+    // Points of files rotation dropped are of no more use.
+    for (const first of this.points.keys()) if (this.oldestSeq === null || first < this.oldestSeq) this.points.delete(first);
+  }
+
+  private pointsOf(first: number): SeqPoints {
+    let points = this.points.get(first);
+    if (!points) this.points.set(first, (points = new SeqPoints()));
+    return points;
+  }
+
+  /**
+   * First seq of the i-th file of a snapshot taken in `generation`: known (the live file) or
+   * remembered while no rotation has happened since; else read from the file itself.
+   */
+  private async firstSeqOf(handles: readonly FileHandle[], i: number, generation: number): Promise<number | null> {
+    if (generation !== this.generation) return firstSeq(handles[i]!);
+    if (i === handles.length - 1) return this.liveFirstSeq;
+    if (this.firstSeqs.generation !== generation) this.firstSeqs = { generation, seqs: new Map() };
+    const known = this.firstSeqs.seqs.get(i);
+    if (known !== undefined) return known;
+    const seq = await firstSeq(handles[i]!);
+    if (this.firstSeqs.generation === generation && generation === this.generation) this.firstSeqs.seqs.set(i, seq);
+    return seq;
   }
 
   private async renameFiles(): Promise<void> {
@@ -189,6 +235,7 @@ export class EventLog {
     else await unlink(path);
     this.handle = await open(path, "a+", FILE_MODE);
     this.size = 0;
+    this.liveFirstSeq = null;
     await fsyncDir(dirname(path));
   }
 
@@ -296,14 +343,16 @@ async function firstSeq(handle: FileHandle): Promise<number | null> {
  * has seq <= after. Binary search over byte offsets; a line that does not parse ends the search
  * early (the caller's scan from the returned offset skips what is not after the cursor).
  */
-export async function offsetAfter(handle: FileHandle, after: number): Promise<number> {
+export async function offsetAfter(handle: FileHandle, after: number, points?: SeqPoints): Promise<number> {
   let lo = 0;
   let hi = (await handle.stat()).size;
+  if (points) ({ lo, hi } = points.bounds(after, lo, hi));
   while (hi - lo > PROBE) {
     const line = await lineFrom(handle, lo + Math.floor((hi - lo) / 2), hi);
     if (line === null) break;
     const seq = eventSeq(line.text);
     if (seq === null) break;
+    points?.add(seq, line.start);
     if (seq <= after) lo = line.end;
     else hi = line.start;
   }
@@ -337,3 +386,41 @@ async function lineFrom(handle: FileHandle, pos: number, limit: number): Promise
   }
 }
 
+
+/** Known line starts of one file, sorted by seq: they narrow a cursor search before any read. */
+export class SeqPoints {
+  private readonly seqs: number[] = [];
+  private readonly offsets: number[] = [];
+
+  get lastOffset(): number | null {
+    return this.offsets.at(-1) ?? null;
+  }
+
+  add(seq: number, offset: number): void {
+    let at = this.seqs.length;
+    if (at > 0 && this.seqs[at - 1]! >= seq) at = this.indexAbove(seq - 1);
+    if (this.seqs[at] === seq) return;
+    this.seqs.splice(at, 0, seq);
+    this.offsets.splice(at, 0, offset);
+  }
+
+  /** Narrow [lo, hi]: from the line of the last known seq <= after to the line of the first known seq > after. */
+  bounds(after: number, lo: number, hi: number): { lo: number; hi: number } {
+    const above = this.indexAbove(after);
+    if (above > 0) lo = Math.max(lo, this.offsets[above - 1]!);
+    if (above < this.seqs.length) hi = Math.min(hi, this.offsets[above]!);
+    return { lo, hi };
+  }
+
+  /** Index of the first seq > after. */
+  private indexAbove(after: number): number {
+    let lo = 0;
+    let hi = this.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.seqs[mid]! <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

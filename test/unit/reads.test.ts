@@ -188,6 +188,14 @@ describe("event pages read from the log", () => {
         text += `${JSON.stringify(event)}\n`;
       }
       await log.append(text);
+      if (batch % 6 === 5) {
+        // Between appends and across rotations: the points learned so far must never mislead.
+        const now = await fullScan(path);
+        for (let k = 0; k < 10; k++) {
+          const after = now[0]!.seq - 1 + Math.floor(rnd() * (now.length + 1));
+          expect((await log.readAfter(after, 5, () => true)).map((e) => e.seq), `after ${after} at batch ${batch}`).toEqual(now.filter((e) => e.seq > after).slice(0, 5).map((e) => e.seq));
+        }
+      }
     }
     const all = await fullScan(path);
     expect((await log.files()).length).toBe(4);
