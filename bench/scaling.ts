@@ -198,6 +198,16 @@ async function measureSize(n: number, t: Template): Promise<SizeResult> {
     }
     const s = server!;
     try {
+      // Work the daemon does after a start (resuming idle sessions records events, and every read
+      // waits for pending flushes) is not the reads being measured: wait until no event is recorded for 2 s.
+      const settleStarted = performance.now();
+      for (let seen = -1, quietSince = performance.now(); ; ) {
+        const seq = (await http("GET", `${s.url}/v1/status`)).body.events.lastSeq as number;
+        if (seq !== seen) [seen, quietSince] = [seq, performance.now()];
+        else if (performance.now() - quietSince >= 2000) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      log(`  settled (no new event for 2 s) ${fmt((performance.now() - settleStarted) / 1000, 1)} s after ready`);
       const status = (await http("GET", `${s.url}/v1/status`)).body;
       const lastSeq = status.events.lastSeq as number;
       const oldest = status.events.oldestSeq as number;
