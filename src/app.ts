@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { sharedSchemas } from "../schemas/index.js";
 import { approvalRoutes } from "../routes/approvals.js";
 import { childRoutes } from "../routes/child.js";
+import { consoleRoutes } from "../routes/console.js";
 import { docsRoutes } from "../routes/docs.js";
 import { eventRoutes } from "../routes/events.js";
 import { healthRoutes } from "../routes/health.js";
@@ -80,5 +81,6 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   await app.register(runRoutes, { daemon });
   await app.register(metricsRoutes, { registry: metrics });
   await app.register(docsRoutes);
+  await app.register(consoleRoutes);
   return app;
 }

@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { problems } from "../schemas/common.js";
+import { CONSOLE_HEADERS, loadConsoleAssets, type ConsoleAsset } from "../src/console/assets.js";
+import { notFound } from "../src/errors.js";
+
+const tags = ["console"];
+const notModified = { 304: Type.Null({ description: "Not modified: the copy the browser holds (If-None-Match) is current" }) };
+
+function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset) {
+  reply.headers(CONSOLE_HEADERS).header("etag", asset.etag);
+  if (request.headers["if-none-match"] === asset.etag) return reply.code(304).send();
+  return reply.type(asset.contentType).send(asset.body);
+}
+
+/**
+ * The browser console: a static page and its ES modules, same origin, nothing external. The
+ * page holds no data; everything it shows comes from /v1, which needs the token when one is set.
+ */
+export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const assets = loadConsoleAssets();
+
+  app.get(
+    "/",
+    {
+      schema: {
+        operationId: "getRoot",
+        summary: "Redirects to the console",
+        tags,
+        response: { 302: Type.Null({ description: "Location: /console" }), ...problems(500) },
+      },
+    },
+    async (_request, reply) => reply.headers(CONSOLE_HEADERS).redirect("/console", 302),
+  );
+
+  app.get(
+    "/console",
+    {
+      schema: {
+        operationId: "getConsole",
+        summary: "The live console (HTML page)",
+        description: "A single page that shows and controls the daemon through /v1; asks for the token when one is configured.",
+        tags,
+        produces: ["text/html"],
+        response: {
+          200: { description: "The console page", content: { "text/html": { schema: Type.String() } } },
+          ...notModified,
+          ...problems(500),
+        },
+      },
+    },
+    async (request, reply) => send(request, reply, assets.page),
+  );
+
+  app.get(
+    "/console/assets/:name",
+    {
+      schema: {
+        operationId: "getConsoleAsset",
+        summary: "A script, style sheet or image of the console",
+        tags,
+        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: "^[a-z0-9][a-z0-9.-]*$" }) }),
+        response: {
+          200: {
+            description: "The file",
+            content: {
+              "text/javascript": { schema: Type.String() },
+              "text/css": { schema: Type.String() },
+              "image/svg+xml": { schema: Type.String() },
+            },
+          },
+          ...notModified,
+          ...problems(400, 404, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const asset = assets.files.get(request.params.name);
+      if (!asset) throw notFound("Console asset", request.params.name);
+      return send(request, reply, asset);
+    },
+  );
+};
