@@ -15,7 +15,6 @@ export function createHeader(ctx) {
     restart: $("#child-restart"),
   };
   let status = null;
-  let readiness = null;
   let fetchedAt = 0;
 
   for (const [verb, button] of Object.entries(buttons)) {
@@ -34,7 +33,7 @@ export function createHeader(ctx) {
 
   async function refresh() {
     try {
-      [status, readiness] = await Promise.all([get("/v1/status"), fetch("/readyz", { cache: "no-store" }).then((r) => r.json()).catch(() => null)]);
+      status = await get("/v1/status");
       fetchedAt = Date.now();
       render();
     } catch (error) {
@@ -48,7 +47,7 @@ export function createHeader(ctx) {
     const uptime = daemon.uptimeMs + (Date.now() - fetchedAt);
     fill(daemonEl, h("strong", {}, "codexd "), identity.version, " · node ", identity.nodeId, " · up ", h("span", { id: "daemon-uptime" }, duration(uptime)));
 
-    const storeOk = readiness?.checks?.store ?? !daemon.notReadyReasons.some((r) => r.startsWith("store"));
+    const storeOk = !daemon.notReadyReasons.some((r) => r.startsWith("store"));
     const storeExtra = status.store && typeof status.store === "object" ? status.store.status ?? status.store.health ?? null : null;
     fill(storeEl, "Store: ", h("span", { class: `pill ${storeOk ? "ok" : "bad"}` }, storeOk ? "ok" : "not ready"), storeExtra ? ` (${storeExtra})` : "");
 

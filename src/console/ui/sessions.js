@@ -106,7 +106,7 @@ export function createSessionsView(ctx) {
       fill(
         meta,
         h("span", { class: `pill ${pillOf(session.status)}`, id: "session-status" }, session.status),
-        ` · ${session.cwd ?? "?"} · ${session.model ?? "default model"} · approvals ${session.approvals ?? "default"} · ${session.turnCount ?? 0} turns`,
+        ` · ${session.cwd ?? "?"} · ${session.model ?? "default model"} · approvals ${session.approvals ?? "default"} · ${session.turnCount ?? 0} turn${session.turnCount === 1 ? "" : "s"}`,
       );
       updateControls();
     } catch (error) {
@@ -128,7 +128,6 @@ export function createSessionsView(ctx) {
       } while (cursor && turns.length < 5000);
       if (id !== selected) return;
       transcript.setTurns(turns);
-      if (turns.length === 0) fill($("#transcript"), h("p", { class: "muted" }, "No turns yet: send the first message below."));
       updateControls();
     } catch (error) {
       if (error.status !== 401 && error.status !== 404) ctx.fail("Cannot read the turns", error);

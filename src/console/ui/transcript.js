@@ -27,6 +27,11 @@ export class Transcript {
 
   /** Turns as GET /v1/sessions/{id}/turns gives them, oldest first. */
   setTurns(records) {
+    this.container.querySelector(".placeholder")?.remove();
+    if (records.length === 0 && this.turns.size === 0) {
+      fill(this.container, h("p", { class: "muted placeholder" }, "No turns yet: send the first message below."));
+      return;
+    }
     const seen = new Set();
     for (const record of records) {
       seen.add(record.turnId);
@@ -45,6 +50,7 @@ export class Transcript {
   upsertTurn(record) {
     let turn = this.turns.get(record.turnId);
     if (!turn) {
+      this.container.querySelector(".placeholder")?.remove();
       turn = { record, items: new Map(), el: h("article", { class: "turn", "aria-label": `Turn ${record.turnId}` }) };
       this.turns.set(record.turnId, turn);
       this.container.append(turn.el);
