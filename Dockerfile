@@ -20,6 +20,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY src/console/ui ./src/console/ui
 COPY openapi.yaml ./
 RUN mkdir -p /var/lib/codexd && chown node:node /var/lib/codexd
 USER node

@@ -1,11 +1,13 @@
+import { existsSync } from "node:fs";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { problems } from "../schemas/common.js";
-import { CONSOLE_HEADERS, loadConsoleAssets, type ConsoleAsset } from "../src/console/assets.js";
-import { notFound } from "../src/errors.js";
+import { CONSOLE_HEADERS, consoleUiDir, loadConsoleAssets, type ConsoleAsset } from "../src/console/assets.js";
+import { ProblemError, notFound } from "../src/errors.js";
 
 const tags = ["console"];
+const missing = () => new ProblemError(404, "CODEXD_CONSOLE_MISSING", "Console not installed", `The console's files are not in ${consoleUiDir}`);
 const notModified = { 304: Type.Null({ description: "Not modified: the copy the browser holds (If-None-Match) is current" }) };
 
 function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset) {
@@ -19,7 +21,8 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset)
  * page holds no data; everything it shows comes from /v1, which needs the token when one is set.
  */
 export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const assets = loadConsoleAssets();
+  // An installation without the console's files still serves the API.
+  const assets = existsSync(consoleUiDir) ? loadConsoleAssets() : null;
 
   app.get(
     "/",
@@ -46,11 +49,14 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           200: { description: "The console page", content: { "text/html": { schema: Type.String() } } },
           ...notModified,
-          ...problems(500),
+          ...problems(404, 500),
         },
       },
     },
-    async (request, reply) => send(request, reply, assets.page),
+    async (request, reply) => {
+      if (!assets) throw missing();
+      return send(request, reply, assets.page);
+    },
   );
 
   app.get(
@@ -76,6 +82,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      if (!assets) throw missing();
       const asset = assets.files.get(request.params.name);
       if (!asset) throw notFound("Console asset", request.params.name);
       return send(request, reply, asset);
