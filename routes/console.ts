@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { problems } from "../schemas/common.js";
 import { CONSOLE_HEADERS, consoleUiDir, loadConsoleAssets, type ConsoleAsset } from "../src/console/assets.js";
 import { ProblemError, notFound } from "../src/errors.js";
+import { OPEN_ROUTE } from "../src/http/security.js";
 
 const tags = ["console"];
 const missing = () => new ProblemError(404, "CODEXD_CONSOLE_MISSING", "Console not installed", `The console's files are not in ${consoleUiDir}`);
@@ -19,6 +20,7 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset)
 /**
  * The browser console: a static page and its ES modules, same origin, nothing external. The
  * page holds no data; everything it shows comes from /v1, which needs the token when one is set.
+ * Like the docs UI, these pages are not part of the API contract (hidden from openapi.yaml).
  */
 export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // An installation without the console's files still serves the API.
@@ -27,7 +29,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/",
     {
+      // Open: the page and its files hold no data; every /v1 call they make needs the token.
+      config: OPEN_ROUTE,
       schema: {
+        hide: true,
         operationId: "getRoot",
         summary: "Redirects to the console",
         tags,
@@ -40,7 +45,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/console",
     {
+      // Open: the page and its files hold no data; every /v1 call they make needs the token.
+      config: OPEN_ROUTE,
       schema: {
+        hide: true,
         operationId: "getConsole",
         summary: "The live console (HTML page)",
         description: "A single page that shows and controls the daemon through /v1; asks for the token when one is configured.",
@@ -62,7 +70,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/console/assets/:name",
     {
+      // Open: the page and its files hold no data; every /v1 call they make needs the token.
+      config: OPEN_ROUTE,
       schema: {
+        hide: true,
         operationId: "getConsoleAsset",
         summary: "A script, style sheet or image of the console",
         tags,

@@ -27,7 +27,6 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: "approvals", description: "The app-server's requests for approval" },
         { name: "runs", description: "Units of work for an orchestrator: queued, executed, awaited" },
         { name: "docs", description: "This contract" },
-        { name: "console", description: "The live console in the browser" },
       ],
     },
     refResolver: {

@@ -43,8 +43,8 @@ const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"
 const REF_PREFIX = "#/components/schemas/";
 const COMPONENTS_ID = "https://codexd.invalid/openapi/components.json";
 
-/** Routes that are deliberately not part of the contract (the docs UI's pages and assets). */
-const UNDOCUMENTED_ROUTES = [/^\/docs(\/|$)/];
+/** Routes that are deliberately not part of the contract (the docs UI's and the console's pages and assets). */
+const UNDOCUMENTED_ROUTES = [/^\/docs(\/|$)/, /^\/$/, /^\/console(\/|$)/];
 
 /** "/v1/runs/:id" -> "/v1/runs/{id}" */
 export function openApiPath(fastifyRoute: string): string {

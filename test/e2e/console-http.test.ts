@@ -73,6 +73,11 @@ describe("the console over HTTP", () => {
     expect((await get("/console/assets/..%2Fassets.ts")).status).toBeGreaterThanOrEqual(400);
   });
 
+  it("is, like the docs UI, no part of the API contract", async () => {
+    const contract = (await (await get("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(contract.paths).filter((p) => p === "/" || p.startsWith("/console"))).toEqual([]);
+  });
+
   it("every /v1 call the page makes still needs the token", async () => {
     for (const path of ["/v1/status", "/v1/events/stream", "/v1/sessions"]) {
       const res = await get(path);
