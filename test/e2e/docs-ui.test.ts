@@ -20,6 +20,13 @@ let app: App;
 let base: string;
 
 beforeAll(async () => {
+  // npm test installs nothing: a machine without the browser gets told what to install.
+  await run(chromium, ["--version"], { timeout: 60_000 }).catch((error: Error) => {
+    throw new Error(
+      `the docs UI test needs Chromium and \`${chromium} --version\` failed (${error.message.split("\n")[0]}): ` +
+        "install Debian's package (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH to a Chromium binary",
+    );
+  });
   temp = await tempState({ CODEXD_CHILD_COMMAND: join(packageRoot, "test/fixtures/fake-app-server.mjs"), CODEXD_CHILD_ARGS: "[]" });
   daemon = new Daemon(temp.config, pino({ level: "silent" }));
   await daemon.start();
