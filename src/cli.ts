@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { globalOptionHelp, wantsHelp } from "./cli/args.js";
+import { globalOptionHelp, parseArgsMessage, wantsHelp } from "./cli/args.js";
 import { EXIT_CODE_HELP } from "./cli/exit-codes.js";
 import { clientCommandList, runClient } from "./cli/main.js";
 import { packageVersion } from "./package-info.js";
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   const code = (error as { code?: string }).code;
   if (code?.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`codexd: ${(error as Error).message}\n`);
+    process.stderr.write(`codexd: ${parseArgsMessage(error as Error & { code: string })}\n`);
     process.exit(2);
   }
   process.stderr.write(`codexd: ${(error as Error).stack ?? String(error)}\n`);

@@ -112,6 +112,18 @@ function checkArgs(spec: CommandSpec, positionals: string[]): void {
   if (positionals.length > names.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[names.length])}`);
 }
 
+/**
+ * node:util parseArgs' message, said plainly: its unknown-option text ends in an unbalanced quote
+ * (`... as in '-- "--x"`), so that one is rewritten.
+ */
+export function parseArgsMessage(error: Error & { code: string }): string {
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /^Unknown option '([^']*)'/.exec(error.message)?.[1];
+    if (option !== undefined) return `unknown option '${option}' (a value that starts with '-' goes after '--': -- ${JSON.stringify(option)})`;
+  }
+  return error.message;
+}
+
 /** Parse a command's tokens (global options allowed anywhere); a bad one is a UsageError. */
 export function parseInput(spec: CommandSpec, argv: string[]): Input {
   const specs = { ...GLOBAL_OPTIONS, ...spec.options };
@@ -122,7 +134,7 @@ export function parseInput(spec: CommandSpec, argv: string[]): Input {
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError((error as Error).message);
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(parseArgsMessage(error as Error & { code: string }));
     throw error;
   }
   checkArgs(spec, parsed.positionals);

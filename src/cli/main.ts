@@ -65,6 +65,7 @@ function report(error: unknown, io: Io, where: { url?: string; spec?: CommandSpe
   } else if (error instanceof CodexdApiError) {
     write(`${error.code}: ${error.problem.detail ?? error.problem.title}`);
     for (const e of error.problem.errors ?? []) write(`  ${e.location} ${e.path || "/"}: ${e.message}`);
+    if (error.code === "CODEXD_TURN_ACTIVE" && where.spec === turnCommand) write("codexd: add --steer to send the text to the active turn");
   } else if (isUnreachable(error)) {
     const e = error as { code?: string; message?: string };
     write(`codexd: cannot reach the daemon at ${where.url}: ${e.code ?? e.message} (is \`codexd serve\` running? see --url, CODEXD_URL)`);

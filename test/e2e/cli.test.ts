@@ -91,6 +91,9 @@ describe("usage", () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     expect(badOption.stderr).toContain("--bogus");
+    // Every quote the message opens, it closes.
+    expect(badOption.stderr.split("\n")[0]!.split("'").length % 2, badOption.stderr).toBe(1);
+    expect(badOption.stderr.split("\n")[0]!.split('"').length % 2, badOption.stderr).toBe(1);
     expect(badChoice.stderr).toContain("--status must be one of queued");
     expect(missing.stderr).toContain("missing PROMPT");
     expect(noSub.stderr).toContain("codexd runs create PROMPT");
@@ -183,6 +186,19 @@ describe("runs", () => {
     const r = await expectCli(["runs", "show", "no-such-run"], 4);
     expect(r.stderr).toBe('CODEXD_NOT_FOUND: run "no-such-run" does not exist\n');
     await expectCli(["runs", "cancel", "no-such-run"], 4);
+  });
+});
+
+describe("turn --steer", () => {
+  it("a busy session refuses a second turn and names --steer; with --steer the text joins the active turn", async () => {
+    const session = await json(["sessions", "create"]);
+    await expectCli(["turn", session.sessionId, "[silent] stays active"], 0);
+    const busy = await expectCli(["turn", session.sessionId, "another"], 5);
+    expect(busy.stderr).toMatch(/^CODEXD_TURN_ACTIVE: /m);
+    expect(busy.stderr).toContain("--steer");
+    const steered = await expectCli(["turn", session.sessionId, "more input", "--steer"], 0);
+    expect(steered.stdout).toMatch(/^steered: +yes$/m);
+    await daemon.post(`/v1/sessions/${session.sessionId}/interrupt`);
   });
 });
 
