@@ -5,6 +5,8 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const PositiveMs = Type.Integer({ minimum: 1 });
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** auto: readable lines on a terminal, JSON otherwise. */
+export const LOG_FORMATS = ["auto", "pretty", "json"] as const;
 
 /** The resolved configuration: every setting has a value after defaults are applied. */
 export const ResolvedConfig = Type.Object(
@@ -13,6 +15,7 @@ export const ResolvedConfig = Type.Object(
     version: Type.String(),
     eventCacheSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
     logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
+    logFormat: Type.Union(LOG_FORMATS.map((f) => Type.Literal(f))),
     paths: Type.Object({
       repoRoot: Type.String(),
       stateDir: Type.String({ minLength: 1 }),

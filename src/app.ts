@@ -21,6 +21,7 @@ import { createMetrics } from "./http/metrics.js";
 import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
 import { installValidators } from "./http/validation.js";
+import { RequestLogController } from "./logging.js";
 import { problems } from "../schemas/common.js";
 
 export interface AppOptions {
@@ -39,6 +40,7 @@ export type App = FastifyInstance<
 export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    logController: new RequestLogController(),
     bodyLimit: daemon.config.http.bodyLimitBytes,
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,

@@ -41,6 +41,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "nodeId", env: "CODEXD_NODE_ID", kind: "string" },
   { path: "eventCacheSize", env: "CODEXD_EVENT_CACHE_SIZE", kind: "integer" },
   { path: "logLevel", env: "CODEXD_LOG_LEVEL", kind: "string" },
+  { path: "logFormat", env: "CODEXD_LOG_FORMAT", kind: "string" },
   { path: "eventLog.maxBytes", env: "CODEXD_EVENT_LOG_MAX_BYTES", kind: "integer" },
   { path: "eventLog.keepFiles", env: "CODEXD_EVENT_LOG_KEEP_FILES", kind: "integer" },
   { path: "childLogs.maxBytes", env: "CODEXD_CHILD_LOG_MAX_BYTES", kind: "integer" },
@@ -89,6 +90,7 @@ function defaults(cwd: string): Tree {
     version: packageVersion,
     eventCacheSize: 500,
     logLevel: "info",
+    logFormat: "auto",
     paths: { repoRoot: cwd },
     server: {
       childStrategy: "spawn",

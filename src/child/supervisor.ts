@@ -373,7 +373,7 @@ export class ChildSupervisor {
   private async fail(proc: AppServerLink, cause: ChildCause, reason: string): Promise<void> {
     if (this.proc !== proc || this.ending.has(proc)) return;
     this.ending.set(proc, cause);
-    this.deps.logger.warn({ cause, reason, pid: proc.pid }, "child failed");
+    this.deps.logger.warn({ cause, reason, childPid: proc.pid }, "child failed");
     await this.deps.store.updateChildState({ lastError: reason });
     // Not awaited: the exit it causes arrives through the normal exit handler.
     void proc.stop(this.stopTimeouts(), true);
@@ -497,7 +497,9 @@ export class ChildSupervisor {
     } finally {
       this.persisting--;
     }
-    logger.info({ from, to, cause, ...detail }, "child state changed");
+    // `pid` is the daemon's own in every log line: the child's goes by another name.
+    const { pid: childPid, ...rest } = detail as { pid?: unknown };
+    logger.info({ from, to, cause, ...(childPid === undefined ? {} : { childPid }), ...rest }, "child state changed");
     for (const listener of this.stateListeners) listener(this.state);
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * The daemon's log: pino JSON for machines, readable lines (pino-pretty) for a person at a
+ * terminal, and the start banner.
+ */
+import { LogController, type FastifyRequest } from "fastify";
+import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
+import type { ResolvedConfig } from "./config.js";
+
+/** Whether this process should print readable lines rather than JSON. */
+export function wantsPretty(format: ResolvedConfig["logFormat"], stream: { isTTY?: boolean } = process.stdout): boolean {
+  return format === "pretty" || (format === "auto" && stream.isTTY === true);
+}
+
+export function createLogger(level: ResolvedConfig["logLevel"], format: ResolvedConfig["logFormat"] = "json"): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    base: { name: "codexd", pid: process.pid },
+    // The token must never reach a log line, whatever object carries it.
+    redact: { paths: ["req.headers.authorization", "*.token", "*.*.token", "http.token"], censor: "[redacted]" },
+  };
+  if (!wantsPretty(format)) return pino(options);
+  // In this thread and synchronous: a terminal is slow enough that ordering matters more.
+  const stream = pretty({
+    colorize: process.stdout.isTTY === true,
+    sync: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,name,reqId",
+    singleLine: true,
+  });
+  return pino(options, stream);
+}
+
+/** Routes that monitors and dashboards poll: their request lines are debug, not info. */
+const POLLED = new Set(["/healthz", "/readyz", "/metrics", "/v1/status"]);
+
+/** Fastify's request lines, at debug for polled routes (at info for every other route). */
+export class RequestLogController extends LogController {
+  private polled(request: FastifyRequest): boolean {
+    return POLLED.has(request.routeOptions.url ?? "");
+  }
+
+  override incomingRequest(request: FastifyRequest, reply: Parameters<LogController["incomingRequest"]>[1]): void {
+    if (this.polled(request)) request.log.debug({ req: request }, "incoming request");
+    else super.incomingRequest(request, reply);
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: Parameters<LogController["requestCompleted"]>[2]): void {
+    if (!error && this.polled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+    else super.requestCompleted(error, request, reply);
+  }
+}
+
+export interface BannerFacts {
+  version: string;
+  url: string;
+  stateDir: string;
+  child: string;
+  account: string | null;
+}
+
+/** The lines a person sees first: where to reach it, where its state is, what it runs. */
+export function banner(facts: BannerFacts): string {
+  const rows: Array<[string, string]> = [
+    ["API", facts.url],
+    ["docs", `${facts.url}/docs`],
+    ["state dir", facts.stateDir],
+    ["child", facts.child],
+    ["Codex account", facts.account ?? "not known yet (`codexd status` shows it once the child has said)"],
+  ];
+  return [`codexd ${facts.version} is listening`, ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(15)}${v}`), "  stop with Ctrl-C", ""].join("\n");
+}
