@@ -28,7 +28,7 @@ function spawnCli(args: string[], options: { url?: string; env?: Record<string, 
 
 async function cli(args: string[], options: { url?: string; env?: Record<string, string> } = {}): Promise<Result> {
   const proc = spawnCli(args, options);
-  const exit = await proc.waitExit(20_000);
+  const exit = await proc.waitExit(60_000);
   return { code: exit.code, stdout: proc.stdout(), stderr: proc.stderr() };
 }
 
@@ -207,7 +207,7 @@ describe("approvals", () => {
     const session = await json(["sessions", "create", "--approvals", "manual"]);
     await expectCli(["turn", session.sessionId, "[approval:command] run echo"], 0);
     const pending = await waitUntil(async () => (await json(["approvals", "list", "--status", "pending"])).approvals.find((a: any) => a.sessionId === session.sessionId), {
-      timeoutMs: 10_000,
+      timeoutMs: 60_000,
       intervalMs: 100,
       what: "a pending approval",
     });

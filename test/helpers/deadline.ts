@@ -3,7 +3,7 @@
  */
 
 export interface WaitOptions {
-  /** Give up after this many milliseconds (default 10 s). */
+  /** Give up after this many milliseconds (default 30 s: generous, for a loaded machine). */
   timeoutMs?: number;
   /** Pause between attempts (default 20 ms). */
   intervalMs?: number;
@@ -16,7 +16,7 @@ export interface WaitOptions {
  * A probe that throws counts as "not yet"; the last error is reported on timeout.
  */
 export async function waitUntil<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions = {}): Promise<T> {
-  const { timeoutMs = 10_000, intervalMs = 20, what = "condition" } = options;
+  const { timeoutMs = 30_000, intervalMs = 20, what = "condition" } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {

@@ -16,7 +16,7 @@ import { withOverloadRetry } from "../../src/codex/overload-retry.js";
 type Msg = Record<string, unknown>;
 
 /** Polls (without fixed sleeps) until `cond` holds or the deadline passes. */
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
