@@ -245,7 +245,7 @@ export async function startDaemon(options: StartOptions): Promise<DaemonProcess>
         // Answered by our process, not by another test's daemon that took the port meanwhile.
         return (await daemon.get("/healthz")).status === 200 && listensOn(daemon.pid, port) && ("up" as const);
       },
-      { what: `daemon /healthz on port ${port}`, timeoutMs: options.readyTimeoutMs ?? 15_000, intervalMs: 25 },
+      { what: `daemon /healthz on port ${port}`, timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 25 },
     ).catch((error: Error) => error);
     if (outcome === "up") return daemon;
     daemon.kill("SIGKILL");
@@ -316,7 +316,7 @@ function spawnDaemon(port: number, options: StartOptions): DaemonProcess {
       if (res.status !== 200) throw new Error(`GET /v1/child: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    async waitForChild(condition, timeoutMs = 10_000) {
+    async waitForChild(condition, timeoutMs = 60_000) {
       const res = await request("POST", `/v1/child/wait?condition=${encodeURIComponent(condition)}&timeoutMs=${timeoutMs}`);
       if (res.status !== 200) throw new Error(`wait ${condition}: ${res.status} ${JSON.stringify(res.body)}`);
       if (!res.body.matched) throw new Error(`child did not reach ${condition} within ${timeoutMs} ms; state: ${JSON.stringify(res.body.state)}`);

@@ -58,7 +58,7 @@ export function spawnTracked(command: string, args: readonly string[], options: 
     stderr: () => err,
     exited,
     hasExited: () => done,
-    waitExit: (ms = 15_000) =>
+    waitExit: (ms = 60_000) =>
       withDeadline(exited, ms, `pid ${child.pid} (${[command, ...args].join(" ")}) to exit; stderr so far:\n${err.slice(-2000)}`),
   };
   live.add(spawned);
@@ -75,7 +75,7 @@ export async function killAll(): Promise<void> {
       /* already gone */
     }
   }
-  await Promise.all(running.map((p) => p.waitExit(10_000)));
+  await Promise.all(running.map((p) => p.waitExit(30_000)));
 }
 
 /** A TCP port that was free a moment ago (listen on 0, read it, close). */

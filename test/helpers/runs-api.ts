@@ -86,7 +86,7 @@ export class RunsApi {
   }
 
   /** Long-poll (in slices of at most 10 s) until the run is terminal; throws at the deadline. */
-  async waitTerminal(runId: string, timeoutMs = 20_000): Promise<RunRecord> {
+  async waitTerminal(runId: string, timeoutMs = 60_000): Promise<RunRecord> {
     const deadline = Date.now() + timeoutMs;
     let last: RunRecord | undefined;
     while (Date.now() < deadline) {
@@ -99,7 +99,7 @@ export class RunsApi {
   }
 
   /** Poll GET /v1/runs/{id} until `ok` holds for the record. */
-  waitRun(runId: string, ok: (run: RunRecord) => boolean, what: string, timeoutMs = 10_000): Promise<RunRecord> {
+  waitRun(runId: string, ok: (run: RunRecord) => boolean, what: string, timeoutMs = 60_000): Promise<RunRecord> {
     return waitUntil(
       async () => {
         const run = await this.run(runId);
@@ -110,7 +110,7 @@ export class RunsApi {
   }
 
   /** Running with its turn started on the child (so an interrupt reaches the turn). */
-  waitTurnStarted(runId: string, timeoutMs = 10_000): Promise<RunRecord> {
+  waitTurnStarted(runId: string, timeoutMs = 60_000): Promise<RunRecord> {
     return this.waitRun(runId, (r) => r.status === "running" && typeof r.turnId === "string", "running with a turnId", timeoutMs);
   }
 

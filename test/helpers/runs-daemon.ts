@@ -72,7 +72,7 @@ export async function startRunsDaemon(env: Record<string, string> = {}, options:
     await daemon.start();
     app = await buildApp(daemon, { logger });
     await app.listen({ host: "127.0.0.1", port: 0 });
-    const { matched, state } = await daemon.child.waitFor("ready", 10_000, ["fatal"]);
+    const { matched, state } = await daemon.child.waitFor("ready", 60_000, ["fatal"]);
     if (!matched) throw new Error(`the fake child did not become ready: ${JSON.stringify(state)}`);
   } catch (error) {
     await close().catch(() => {});

@@ -97,7 +97,7 @@ export class Api {
   }
 
   /** Poll GET turn until `until` holds (default: a terminal status). */
-  async waitTurn(sessionId: string, turnId: string, until: (t: TurnRecord) => boolean = (t) => TERMINAL_TURN_STATUSES.has(t.status), timeoutMs = 10_000): Promise<TurnRecord> {
+  async waitTurn(sessionId: string, turnId: string, until: (t: TurnRecord) => boolean = (t) => TERMINAL_TURN_STATUSES.has(t.status), timeoutMs = 60_000): Promise<TurnRecord> {
     let last: TurnRecord | undefined;
     try {
       return await waitUntil(
@@ -125,7 +125,7 @@ export class Api {
   }
 
   /** Poll the events until one matches. */
-  async waitEvent(query: Query, match: (e: CodexdEvent) => boolean = () => true, timeoutMs = 10_000): Promise<CodexdEvent> {
+  async waitEvent(query: Query, match: (e: CodexdEvent) => boolean = () => true, timeoutMs = 60_000): Promise<CodexdEvent> {
     return waitUntil(async () => (await this.events(query)).find(match), { timeoutMs, intervalMs: 50, what: `event ${JSON.stringify(query)}` });
   }
 
@@ -134,7 +134,7 @@ export class Api {
   }
 
   /** The session's first pending approval, once there is one. */
-  async waitPendingApproval(sessionId: string, timeoutMs = 10_000): Promise<ApprovalRecord> {
+  async waitPendingApproval(sessionId: string, timeoutMs = 60_000): Promise<ApprovalRecord> {
     return waitUntil(async () => (await this.approvals({ status: "pending", sessionId }))[0], { timeoutMs, what: `a pending approval of session ${sessionId}` });
   }
 
