@@ -137,24 +137,26 @@ describe("sessions with the real Codex CLI", () => {
   // only refreshed by notifications carrying the turnId, and serverRequest/resolved carries none), so
   // the next watchdog tick fails a turn whose approved command is running.
   it("time spent waiting on an approval is not silence: an approved short command completes", async () => {
-    const { d, model, work } = await startReal({ CODEXD_TURN_SILENCE_TIMEOUT_MS: "3000" });
+    // 0.171.0 sends nothing while an approved command runs, and it takes ~10 s here (the exec
+    // tool's wait), so the silence timeout leaves it room; the operator still takes longer.
+    const { d, model, work } = await startReal({ CODEXD_TURN_SILENCE_TIMEOUT_MS: "15000" });
     const { api } = d;
     model.setScript(shellThenReply("sleep 1.2 && touch slow.txt", { escalated: true, justification: "slow but fine" }, "slow done"));
     const s = await api.createSession({ cwd: work, approvalPolicy: "on-request", sandbox: "workspace-write" });
     const { turnId } = await api.startTurn(s.sessionId, "please run the slow command");
     const approval = await api.waitPendingApproval(s.sessionId, 20_000);
     // The operator takes longer than the silence timeout to decide (the watchdog must leave it alone).
-    const decideAt = Date.parse(approval.createdAt) + 3_500;
-    await waitUntil(() => Date.now() >= decideAt, { what: "the operator's pause", intervalMs: 50 });
+    const decideAt = Date.parse(approval.createdAt) + 15_500;
+    await waitUntil(() => Date.now() >= decideAt, { what: "the operator's pause", intervalMs: 50, timeoutMs: 30_000 });
     expect((await api.getTurn(s.sessionId, turnId)).status).toBe("inProgress");
     expect((await api.decide(approval.approvalId, "accept")).status).toBe(200);
 
-    const turn = await api.waitTurn(s.sessionId, turnId, undefined, 20_000);
+    const turn = await api.waitTurn(s.sessionId, turnId, undefined, 40_000);
     expect(turn.error).toBeNull();
     expect(turn).toMatchObject({ status: "completed", finalMessage: "slow done" });
     expect(existsSync(join(work, "slow.txt"))).toBe(true);
     expect(await api.events({ type: "turn.silent", sessionId: s.sessionId })).toEqual([]);
-  });
+  }, 90_000);
 
   // Fails with src/child/supervisor.ts + src/daemon.ts as they are: transition() sets the status
   // (so GET /v1/child, /readyz and child.connection say running) before the durable write, and only
