@@ -75,6 +75,13 @@ export const ResolvedConfig = Type.Object(
     turns: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Finished turns kept in turn-registry.json (all stay in the event log)" }),
       silenceTimeoutMs: Type.Integer({ minimum: 0, description: "A turn without any notification this long is checked and interrupted; 0 disables" }),
+      retryGiveUpMs: Type.Integer({
+        minimum: 0,
+        description: "A turn whose only activity this long has been Codex's retries (model unreachable) is interrupted and fails with CODEXD_MODEL_UNREACHABLE; 0 disables",
+      }),
+    }),
+    codex: Type.Object({
+      requestTimeoutMs: Type.Integer({ minimum: 1, description: "How long each request to the app-server may wait for its answer before 504 CODEXD_CHILD_TIMEOUT" }),
     }),
     approvals: Type.Object({
       policy: Type.Union([Type.Literal("manual"), Type.Literal("accept"), Type.Literal("decline")]),

@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { IsoDateTime, JsonObject, Nullable } from "./common.js";
+import { CodexErrorDetail } from "./turns.js";
 
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "timed_out", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -11,7 +12,11 @@ export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
   "interrupted",
 ]);
 
-export const RunError = Type.Object({ code: Type.String(), message: Type.String() });
+export const RunError = Type.Object({
+  code: Type.String({ description: "CODEXD_* code, e.g. CODEXD_MODEL_UNREACHABLE, CODEXD_TURN_FAILED, CODEXD_CHILD_EXITED, CODEXD_RUN_TIMEOUT" }),
+  message: Type.String(),
+  ...CodexErrorDetail,
+});
 
 export const RunRecord = Type.Object(
   {

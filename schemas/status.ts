@@ -9,6 +9,22 @@ import { SESSION_STATUSES } from "./sessions.js";
 const countsOf = (statuses: readonly string[]) =>
   Type.Object(Object.fromEntries(statuses.map((s) => [s, Type.Integer({ minimum: 0 })])));
 
+export const CodexAccountState = Type.Object(
+  {
+    status: Type.Union([Type.Literal("signedIn"), Type.Literal("signedOut"), Type.Literal("unknown")], {
+      description: "What the app-server said to account/read; unknown before the child was asked or when it could not answer",
+    }),
+    signedIn: Nullable(Type.Boolean()),
+    authMode: Nullable(Type.String({ description: "How Codex is signed in, e.g. apiKey or chatgpt" })),
+    planType: Nullable(Type.String({ description: "The ChatGPT plan, when signed in with ChatGPT" })),
+    requiresOpenaiAuth: Nullable(Type.Boolean({ description: "Whether the configured model provider needs an OpenAI sign-in" })),
+    checkedAt: Nullable(IsoDateTime),
+    error: Nullable(Type.String({ description: "Why the account is unknown" })),
+  },
+  { description: "Codex's sign-in state; never a secret" },
+);
+export type CodexAccountState = Static<typeof CodexAccountState>;
+
 export const StatusResponse = Type.Object(
   {
     identity: ref(DaemonIdentity),
@@ -22,6 +38,7 @@ export const StatusResponse = Type.Object(
       notReadyReasons: Type.Array(Type.String()),
     }),
     child: ref(ChildState),
+    codex: Type.Object({ account: CodexAccountState }),
     counts: Type.Object({
       sessions: countsOf(SESSION_STATUSES),
       runs: countsOf(RUN_STATUSES),

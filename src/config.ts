@@ -52,6 +52,8 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "sessions.retention", env: "CODEXD_SESSION_RETENTION", kind: "integer" },
   { path: "turns.retention", env: "CODEXD_TURN_RETENTION", kind: "integer" },
   { path: "turns.silenceTimeoutMs", env: "CODEXD_TURN_SILENCE_TIMEOUT_MS", kind: "integer" },
+  { path: "turns.retryGiveUpMs", env: "CODEXD_TURN_RETRY_GIVE_UP_MS", kind: "integer" },
+  { path: "codex.requestTimeoutMs", env: "CODEXD_CODEX_REQUEST_TIMEOUT_MS", kind: "integer" },
   { path: "approvals.policy", env: "CODEXD_APPROVAL_POLICY", kind: "string" },
   { path: "approvals.timeoutMs", env: "CODEXD_APPROVAL_TIMEOUT_MS", kind: "integer" },
   { path: "streams.heartbeatMs", env: "CODEXD_SSE_HEARTBEAT_MS", kind: "integer" },
@@ -115,7 +117,8 @@ function defaults(cwd: string): Tree {
     childLogs: { maxBytes: 8 * 1024 * 1024, keepFiles: 3 },
     runs: { retention: 1000, concurrency: 4, defaultTimeoutMs: 1_800_000 },
     sessions: { retention: 1000 },
-    turns: { retention: 1000, silenceTimeoutMs: 600_000 },
+    turns: { retention: 1000, silenceTimeoutMs: 600_000, retryGiveUpMs: 120_000 },
+    codex: { requestTimeoutMs: 30_000 },
     approvals: { policy: "manual", timeoutMs: 600_000 },
     streams: { heartbeatMs: 15_000, queueCapacity: 10_000 },
     child: {

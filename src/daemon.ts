@@ -7,7 +7,7 @@ import { RunService } from "./runs/run-service.js";
 import { ApprovalService } from "./sessions/approval-service.js";
 import { routeCodexTraffic } from "./sessions/codex-router.js";
 import { SessionService } from "./sessions/session-service.js";
-import { TurnService } from "./sessions/turn-service.js";
+import { TurnService, childDownReason } from "./sessions/turn-service.js";
 import { StateStore } from "./state/store.js";
 
 export interface DaemonOptions {
@@ -74,8 +74,8 @@ export class Daemon {
   }
 
   /**
-   * A new connection to the app-server (first start or restart) needs every open session's
-   * thread resumed; losing it ends the turns in flight and the approvals they waited on.
+   * Losing the connection to the app-server ends the turns in flight and the approvals they
+   * waited on. (A session's thread is resumed on a new connection when the session is next used.)
    */
   private followChildConnection(): void {
     let connected: unknown = null;
@@ -83,10 +83,9 @@ export class Daemon {
       const connection = this.child.connection;
       if (state.status === "running" && connection && connection !== connected) {
         connected = connection;
-        void this.sessions.resumeAll(connection).catch((error: unknown) => this.logger.error({ err: error }, "cannot resume sessions"));
       } else if (state.status !== "running" && connected) {
         connected = null;
-        void this.turns.childDown(`the child is ${state.status}`).catch((error: unknown) => this.logger.error({ err: error }, "cannot end turns"));
+        void this.turns.childDown(childDownReason(state)).catch((error: unknown) => this.logger.error({ err: error }, "cannot end turns"));
         this.approvals.expire(() => true, "child-exited");
       }
     });
@@ -144,10 +143,10 @@ export class Daemon {
   readiness(): Readiness {
     const running = this.state === "running";
     // Before start the store holds nothing to ask the child about.
-    const checks = { store: running, child: running && this.child.ready };
+    const checks = { store: running, child: running && this.child.ready, codexAccount: !this.child.account.signInMissing };
     const reasons = Object.entries(checks)
       .filter(([, ok]) => !ok)
-      .map(([name]) => (name === "child" && running ? `child is ${this.child.state.status}` : `${name} not ready`));
+      .map(([name]) => (name === "child" && running ? `child is ${this.child.state.status}` : name === "codexAccount" ? "codex is not signed in" : `${name} not ready`));
     return { ready: reasons.length === 0, checks, reasons };
   }
 }

@@ -12,6 +12,7 @@ export function buildStatus(daemon: Daemon): StatusResponse {
     identity: store.getIdentity(),
     daemon: daemonPart(daemon),
     child: store.getChildState(),
+    codex: { account: daemon.child.account.state },
     counts: countsPart(daemon),
     events: { lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq },
     config: redactConfig(daemon.config),

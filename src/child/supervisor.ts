@@ -3,6 +3,7 @@ import type { ChildState, ChildStatus, WAIT_CONDITION_VALUES } from "../../schem
 import type { EventLevel } from "../../schemas/common.js";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import type { IncomingNotification, IncomingServerRequest, JsonRpcConnection, ProtocolErrorInfo } from "../codex/jsonrpc-connection.js";
+import { CodexAccount } from "../codex/account.js";
 import { handshake, type ClientInfo } from "../codex/handshake.js";
 import { conflict } from "../errors.js";
 import type { StateStore } from "../state/store.js";
@@ -88,9 +89,12 @@ export class ChildSupervisor {
   private readonly requestListeners = new Set<(r: IncomingServerRequest, c: JsonRpcConnection) => void>();
   private readonly protocolErrors: ProtocolErrorThrottle;
   private readonly outputListeners = new Set<(output: ChildOutput) => void>();
+  /** Codex's sign-in state, read when the child is ready and on each account/updated. */
+  readonly account: CodexAccount;
 
   constructor(private readonly deps: SupervisorDeps) {
     const c = deps.config.child;
+    this.account = new CodexAccount({ store: deps.store, logger: deps.logger });
     this.limiter = new StartLimiter(c.startLimitBurst, c.startLimitWindowMs);
     this.protocolErrors = new ProtocolErrorThrottle(deps.store, deps.logger);
   }
@@ -101,6 +105,11 @@ export class ChildSupervisor {
 
   get ready(): boolean {
     return this.state.status === "running" && this.proc !== null;
+  }
+
+  /** How long a request to the app-server waits for its answer (codex.requestTimeoutMs). */
+  get requestTimeoutMs(): number {
+    return this.deps.config.codex.requestTimeoutMs;
   }
 
   /** The live connection to the app-server, when it is running. */
@@ -323,7 +332,10 @@ export class ChildSupervisor {
     conn.onRawLine((line) => {
       if (this.outputListeners.size > 0) this.outputListeners.forEach((l) => l({ stream: "stdout", text: line }));
     });
-    conn.onNotification((n) => this.notificationListeners.forEach((l) => l(n)));
+    conn.onNotification((n) => {
+      if (n.method === "account/updated" && this.proc === proc) void this.account.refresh(conn, this.requestTimeoutMs);
+      this.notificationListeners.forEach((l) => l(n));
+    });
     conn.onServerRequest((request) => {
       // Nobody to ask: answer at once, or the turn that asked would stall.
       if (this.requestListeners.size === 0) conn.respondError(request.id, -32601, `codexd does not handle ${request.method}`);
@@ -346,6 +358,7 @@ export class ChildSupervisor {
         if (this.proc !== proc || this.state.status !== "starting") return;
         await this.transition("running", "ready", { readyAt: new Date().toISOString(), protocol, lastError: null }, { readyMs: Date.now() - this.spawnedAtMs });
         this.startLiveness(proc);
+        void this.account.refresh(proc.connection, this.requestTimeoutMs);
       });
     } catch (error) {
       if (!proc.alive) return; // the exit handler reports it

@@ -2,6 +2,7 @@ import type { CommandSpec } from "./args.js";
 import type { Context } from "./context.js";
 import { formatDuration, fullTime, statusStyle } from "./output.js";
 import type { StatusResponse } from "../client/index.js";
+import { describeAccount } from "../codex/account.js";
 
 const counts = (byStatus: Record<string, number>) =>
   Object.entries(byStatus)
@@ -22,6 +23,7 @@ function printStatus({ ui, url }: Context, s: StatusResponse): void {
     ["child ready at", fullTime(child.readyAt)],
     ["child restarts", child.restartCount ?? 0],
     ["child last error", child.lastError ?? child.fatalReason],
+    ["codex account", s.codex ? describeAccount(s.codex.account) : "-", s.codex?.account.requiresOpenaiAuth && s.codex.account.signedIn === false ? "red" : undefined],
     ["sessions", counts(s.counts.sessions)],
     ["runs", `${counts(s.counts.runs)}; archived ${s.counts.archivedRuns}`],
     ["events", `last seq ${s.events.lastSeq}${s.events.oldestSeq === null ? "" : ` (oldest kept ${s.events.oldestSeq})`}`],

@@ -7,12 +7,24 @@ import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
 const Open = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { additionalProperties: true });
+/** Codex's TurnError: a message, and maybe a codexErrorInfo (string or object) and additionalDetails. */
+const CodexTurnError = Open({
+  message: Type.String(),
+  codexErrorInfo: Type.Optional(Type.Unknown()),
+  additionalDetails: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
 const Item = Open({ id: Type.String(), type: Type.String() });
 
 export const ThreadStartResult = Open({ thread: Open({ id: Type.String() }), model: Type.Optional(Type.String()) });
 export const TurnStartResult = Open({ turn: Open({ id: Type.String(), status: Type.String() }) });
 export const TurnSteerResult = Open({ turnId: Type.String() });
-export const ThreadReadResult = Open({ thread: Open({ id: Type.String(), turns: Type.Optional(Type.Array(Open({ id: Type.String(), status: Type.String() }))) }) });
+export const ThreadReadResult = Open({
+  thread: Open({
+    id: Type.String(),
+    status: Type.Optional(Open({ type: Type.String() })),
+    turns: Type.Optional(Type.Array(Open({ id: Type.String(), status: Type.String() }))),
+  }),
+});
 
 export const TurnStarted = Open({ threadId: Type.String(), turn: Open({ id: Type.String() }) });
 export const TurnCompleted = Open({
@@ -20,14 +32,15 @@ export const TurnCompleted = Open({
   turn: Open({
     id: Type.String(),
     status: Type.String(),
-    error: Type.Optional(Type.Union([Type.Null(), Open({ message: Type.String() })])),
+    error: Type.Optional(Type.Union([Type.Null(), CodexTurnError])),
     items: Type.Optional(Type.Array(Item)),
   }),
 });
 export const ItemNotification = Open({ threadId: Type.String(), turnId: Type.String(), item: Item });
 export const AgentMessageDelta = Open({ threadId: Type.String(), turnId: Type.String(), itemId: Type.String(), delta: Type.String() });
 export const TokenUsageUpdated = Open({ threadId: Type.String(), turnId: Type.String(), tokenUsage: Open({}) });
-export const ErrorNotification = Open({ threadId: Type.String(), turnId: Type.String(), error: Open({ message: Type.String() }), willRetry: Type.Boolean() });
+export const ErrorNotification = Open({ threadId: Type.String(), turnId: Type.String(), error: CodexTurnError, willRetry: Type.Boolean() });
+export const DeprecationNotice = Open({ summary: Type.String(), details: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
 export const ServerRequestResolved = Open({ threadId: Type.String(), requestId: Type.Union([Type.String(), Type.Number()]) });
 
 /** Decisions are strings or single-key objects such as {"acceptWithExecpolicyAmendment": {...}}. */

@@ -3,6 +3,20 @@ import type { Logger } from "pino";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { TERMINAL_RUN_STATUSES, type CreateRunBody, type RunRecord, type RunStatus } from "../../schemas/runs.js";
 import type { TurnRecord } from "../../schemas/turns.js";
+
+type RunError = NonNullable<RunRecord["error"]>;
+
+/** The run's error is its turn's: the code, the message and what Codex said (no free-form detail). */
+function runErrorOf(error: NonNullable<TurnRecord["error"]>): RunError {
+  const { code, message, codexErrorInfo, httpStatus, additionalDetails } = error;
+  return {
+    code,
+    message,
+    ...(codexErrorInfo !== undefined ? { codexErrorInfo } : {}),
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(additionalDetails !== undefined ? { additionalDetails } : {}),
+  };
+}
 import type { ChildSupervisor } from "../child/supervisor.js";
 import { ProblemError, notFound } from "../errors.js";
 import type { ApprovalService } from "../sessions/approval-service.js";
@@ -287,13 +301,13 @@ export class RunService {
     if (turn.error?.code === "CODEXD_CHILD_EXITED") {
       // Stopping the daemon stops the child too: that is an interruption, not a failure of the run.
       if (this.closed) return void (await this.finish(withTurn, "interrupted", { code: "CODEXD_DAEMON_STOPPED", message: "the daemon stopped while the run was running" }));
-      return void (await this.finish(withTurn, "failed", { code: "CODEXD_CHILD_EXITED", message: turn.error.message }));
+      return void (await this.finish(withTurn, "failed", runErrorOf(turn.error)));
     }
     if (turn.status === "interrupted") {
       const deny = withTurn.approvals?.find((a) => a.decision === "cancel");
       return void (await this.finish(withTurn, "interrupted", { code: deny ? "CODEXD_APPROVAL_DENIED" : "CODEXD_TURN_INTERRUPTED", message: deny ? "an approval was denied with cancel, which ends the turn" : "the turn was interrupted" }));
     }
-    await this.finish(withTurn, "failed", { code: turn.error?.code ?? "CODEXD_TURN_FAILED", message: turn.error?.message ?? "the turn failed" });
+    await this.finish(withTurn, "failed", turn.error ? runErrorOf(turn.error) : { code: "CODEXD_TURN_FAILED", message: "the turn failed" });
   }
 
   /**
@@ -320,7 +334,7 @@ export class RunService {
     await this.deps.turns.interrupt(run.sessionId!).catch(() => undefined);
   }
 
-  private async finish(run: RunRecord, status: RunStatus, error: { code: string; message: string } | null): Promise<RunRecord> {
+  private async finish(run: RunRecord, status: RunStatus, error: RunError | null): Promise<RunRecord> {
     const at = now();
     const durationMs = run.startedAt ? Date.now() - Date.parse(run.startedAt) : null;
     const ended: RunRecord = { ...run, status, error, finishedAt: at, updatedAt: at, durationMs };

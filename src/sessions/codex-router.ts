@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ChildSupervisor } from "../child/supervisor.js";
-import { ServerRequestResolved, parseAs } from "../codex/protocol.js";
+import { DeprecationNotice, ServerRequestResolved, parseAs } from "../codex/protocol.js";
 import { MAX_BODY_DEPTH, depthOf } from "../http/body-depth.js";
 import type { StateStore } from "../state/store.js";
 import type { ApprovalService } from "./approval-service.js";
@@ -12,7 +12,19 @@ import type { TurnService } from "./turn-service.js";
  * then applied to its turn; server requests go to the approvals.
  */
 export function routeCodexTraffic(child: ChildSupervisor, store: StateStore, turns: TurnService, approvals: ApprovalService, logger: Logger): void {
+  const deprecations = new Set<string>();
   child.onNotification((received) => {
+    if (received.method === "deprecationNotice") {
+      // Codex repeats its deprecation notices (one per call of a deprecated form): say each once.
+      const notice = parseAs(DeprecationNotice, received.params);
+      if (!notice || deprecations.has(notice.summary)) return;
+      deprecations.add(notice.summary);
+      logger.warn({ details: notice.details ?? null }, `Codex deprecation notice: ${notice.summary}`);
+      store
+        .recordEvent({ level: "warn", type: "codex.deprecation", message: notice.summary, detail: { summary: notice.summary, details: notice.details ?? null } })
+        .catch((error: unknown) => logger.error({ err: error }, "cannot record a deprecation notice"));
+      return;
+    }
     // A value nested deeper than any protocol message would break serializers later (the event
     // cache, API answers): keep the method, drop the params, say so.
     const n = depthOf(received.params, MAX_BODY_DEPTH) > MAX_BODY_DEPTH ? { method: received.method, params: { droppedParams: `nested deeper than ${MAX_BODY_DEPTH} levels` } } : received;

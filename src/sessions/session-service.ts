@@ -18,14 +18,19 @@ export interface SessionDeps {
 }
 
 const now = () => new Date().toISOString();
+/** Problems that say the child cannot answer now, not that the thread is lost. */
+const TRANSIENT = new Set(["CODEXD_CHILD_NOT_READY", "CODEXD_CHILD_TIMEOUT", "CODEXD_CODEX_OVERLOADED"]);
 
-/** Sessions: one Codex thread each, created, listed, closed, and resumed after a child restart. */
+/**
+ * Sessions: one Codex thread each, created, listed, closed, and resumed on a new app-server
+ * connection when they are next used (not all at once after a restart).
+ */
 export class SessionService {
   private readonly byThread = new Map<string, string>();
   /** The app-server connection each session's thread is loaded on. */
   private readonly attachedTo = new Map<string, unknown>();
-  /** Sessions being resumed on a new connection; a turn on one of them waits for it. */
-  private readonly resuming = new Map<string, Promise<void>>();
+  /** Sessions being resumed on the current connection; a second turn on one waits for the same. */
+  private readonly resuming = new Map<string, { connection: unknown; done: Promise<void> }>();
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -113,42 +118,38 @@ export class SessionService {
     return { changed: true, session: closed };
   }
 
-  /** Resolves once the session's thread is loaded on the current connection. */
+  /**
+   * Resolves once the session's thread is loaded on the current connection: a thread made on an
+   * earlier connection (before a child restart) is resumed now, when the session is used. Without
+   * a connection there is nothing to load it on; the request that follows says so.
+   */
   whenAttached(sessionId: string): Promise<void> {
-    return this.resuming.get(sessionId) ?? Promise.resolve();
+    const session = this.deps.store.getSession(sessionId);
+    const connection = this.deps.child.connection;
+    if (!session?.threadId || session.status === "closed" || session.status === "failed" || !connection) return Promise.resolve();
+    if (this.attachedTo.get(sessionId) === connection) return Promise.resolve();
+    const inFlight = this.resuming.get(sessionId);
+    if (inFlight?.connection === connection) return inFlight.done;
+    const done = this.reattach(session, connection).finally(() => {
+      if (this.resuming.get(sessionId)?.done === done) this.resuming.delete(sessionId);
+    });
+    this.resuming.set(sessionId, { connection, done });
+    return done;
   }
 
   /**
-   * After the child (re)started, reattach every open session whose thread lived on another
-   * connection with thread/resume, a few at a time. A thread that cannot be resumed (no rollout
-   * until its first turn) is replaced by a new one. Sessions created on this connection are left.
+   * Load a thread made on another connection with thread/resume, without its history (codexd
+   * needs none of it). A thread that cannot be resumed (no rollout until its first turn) is
+   * replaced by a new one.
    */
-  async resumeAll(connection: unknown, parallel = 4): Promise<void> {
-    const stale = this.deps.store
-      .listSessions()
-      .filter((s) => s.status !== "closed" && s.threadId && this.attachedTo.get(s.sessionId) !== connection);
-    // Every stale session gets its gate now, before the first await, so no turn slips through.
-    const gates = new Map<string, () => void>();
-    for (const session of stale) {
-      const gate = new Promise<void>((resolve) => gates.set(session.sessionId, resolve));
-      this.resuming.set(session.sessionId, gate);
-    }
-    const queue = [...stale];
-    const worker = async () => {
-      for (let session = queue.shift(); session; session = queue.shift()) {
-        const gate = this.resuming.get(session.sessionId);
-        await this.reattach(session, connection).finally(() => gates.get(session.sessionId)!());
-        if (this.resuming.get(session.sessionId) === gate) this.resuming.delete(session.sessionId);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, stale.length) }, worker));
-  }
-
   private async reattach(session: SessionRecord, connection: unknown): Promise<void> {
     try {
-      await callCodex(this.deps.child, "thread/resume", { threadId: session.threadId }, ThreadStartResult);
+      await callCodex(this.deps.child, "thread/resume", { threadId: session.threadId, excludeTurns: true }, ThreadStartResult);
       await this.deps.store.recordEvent({ level: "info", type: "session.resumed", message: `thread ${session.threadId} resumed`, sessionId: session.sessionId });
     } catch (error) {
+      // Only the app-server's refusal means the thread cannot be resumed; a child that is down or
+      // does not answer says nothing about the thread, and the caller hears of it.
+      if (!(error instanceof ProblemError) || error.code !== "CODEXD_CODEX_ERROR") throw error;
       await this.replaceThread(session, error);
     }
     this.attachedTo.set(session.sessionId, connection);
@@ -171,7 +172,7 @@ export class SessionService {
         }),
       ]);
     } catch (error) {
-      if (!(error instanceof ProblemError)) throw error;
+      if (!(error instanceof ProblemError) || TRANSIENT.has(error.code)) throw error;
       this.deps.logger.error({ err: error, sessionId: session.sessionId }, "cannot resume or replace the thread");
       await this.update(session.sessionId, { status: "failed" });
       await this.deps.store.recordEvent({

@@ -1,10 +1,12 @@
 import { Type } from "@sinclair/typebox";
 import type { Logger } from "pino";
+import type { ChildState } from "../../schemas/child.js";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import type { SessionRecord, StartTurnBody } from "../../schemas/sessions.js";
 import { TERMINAL_TURN_STATUSES, type TurnRecord, type TurnStatus } from "../../schemas/turns.js";
 import type { ChildSupervisor } from "../child/supervisor.js";
 import { callCodex } from "../codex/codex-call.js";
+import { codexErrorFields, describeCodexError, type CodexError } from "../codex/codex-error.js";
 import type { IncomingNotification } from "../codex/jsonrpc-connection.js";
 import {
   AgentMessageDelta,
@@ -36,15 +38,33 @@ export interface TurnDeps {
 
 type Item = Record<string, unknown> & { id: string; type: string };
 
+/** How codexd ended a turn itself, and why; `codex` is the Codex error behind it, if any. */
+interface Forced {
+  status: TurnStatus;
+  code: string;
+  message: string;
+  codex?: CodexError;
+}
+
 /** A turn in flight: a mutable working copy, persisted at milestones, not on every delta. */
 interface ActiveTurn {
   record: TurnRecord;
+  /** In order of first appearance; only those in `completed` survive the turn's end. */
   items: Map<string, Item>;
+  completed: Set<string>;
+  /** Time of the last notification that was not a retry: retries are not progress. */
   lastActivity: number;
+  /** Codex is retrying (the model is unreachable) since the last progress. */
+  retry: { count: number; last: CodexError } | null;
+  /** The last error Codex reported that it would not retry. */
+  lastError: CodexError | null;
   checking: boolean;
   /** Set when codexd ends the turn itself; wins over the status the app-server reports. */
-  forced: { status: TurnStatus; code: string; message: string } | null;
+  forced: Forced | null;
 }
+
+/** Item types streamed by the model: when Codex retries the stream, their unfinished text is abandoned. */
+const STREAMED_ITEM_TYPES = new Set(["agentMessage", "reasoning"]);
 
 const EmptyResult = Type.Object({}, { additionalProperties: true });
 /** How long a refused steer or interrupt waits for the turn's end to arrive before it counts as an app-server error. */
@@ -71,8 +91,12 @@ export class TurnService {
     const { store, sessions } = this.deps;
     for (const turn of store.listTurns()) {
       if (TERMINAL_TURN_STATUSES.has(turn.status)) continue;
+      // What Codex never completed is not part of the turn's result.
+      const items = turn.items.filter((i) => i.partial !== true);
       await store.upsertTurn({
         ...turn,
+        items,
+        finalMessage: lastCompletedMessage(items),
         status: "interrupted",
         completedAt: now(),
         updatedAt: now(),
@@ -84,10 +108,12 @@ export class TurnService {
     }
   }
 
+  /** Checks for turns gone silent and turns that only retry (either limit may be off: 0). */
   startWatchdog(): void {
-    const silence = this.deps.config.turns.silenceTimeoutMs;
-    if (silence <= 0 || this.watchdog) return;
-    this.watchdog = setInterval(() => this.checkSilence(silence), Math.min(1000, silence / 2));
+    const { silenceTimeoutMs, retryGiveUpMs } = this.deps.config.turns;
+    const limits = [silenceTimeoutMs, retryGiveUpMs].filter((ms) => ms > 0);
+    if (limits.length === 0 || this.watchdog) return;
+    this.watchdog = setInterval(() => this.checkTurns(), Math.min(1000, ...limits.map((ms) => ms / 2)));
     this.watchdog.unref();
   }
 
@@ -257,7 +283,11 @@ export class TurnService {
     const stored = this.deps.store.getTurn(turnId);
     if (!this.active.has(turnId) && stored && TERMINAL_TURN_STATUSES.has(stored.status)) return; // late news of an ended turn
     const act = this.active.get(turnId) ?? this.activate(this.deps.sessions.get(sessionId), turnId);
-    act.lastActivity = Date.now();
+    const retrying = n.method === "error" && (n.params as { willRetry?: unknown }).willRetry === true;
+    if (!retrying) {
+      act.lastActivity = Date.now();
+      act.retry = null;
+    }
     this.apply(act, n.method, n.params);
   }
 
@@ -265,11 +295,13 @@ export class TurnService {
     const { store, logger } = this.deps;
     const { sessionId, turnId } = act.record;
     const save = () => void this.persist(act).catch((error: unknown) => logger.error({ err: error, turnId }, "cannot persist turn"));
+    const changed = () => (act.record.updatedAt = now());
     switch (method) {
       case "turn/started": {
         if (!parseAs(TurnStarted, params)) return;
         act.record.status = "inProgress";
         act.record.startedAt = now();
+        changed();
         save();
         void store.recordEvent({ level: "info", type: "turn.started", message: "turn started", sessionId, turnId }).catch(() => {});
         return;
@@ -278,18 +310,24 @@ export class TurnService {
       case "item/completed": {
         const p = parseAs(ItemNotification, params);
         if (!p) return;
-        act.items.set(p.item.id, { ...p.item });
-        if (method === "item/completed") {
-          save();
-          void store
-            .recordEvent({ level: "info", type: "item.completed", message: `${p.item.type} completed`, sessionId, turnId, detail: { itemId: p.item.id, itemType: p.item.type, status: (p.item as Record<string, unknown>).status ?? null } })
-            .catch(() => {});
+        changed();
+        if (method === "item/started") {
+          // Deltas may have come first: keep their text.
+          if (!act.items.has(p.item.id)) act.items.set(p.item.id, { ...p.item });
+          return;
         }
+        act.items.set(p.item.id, { ...p.item });
+        act.completed.add(p.item.id);
+        save();
+        void store
+          .recordEvent({ level: "info", type: "item.completed", message: `${p.item.type} completed`, sessionId, turnId, detail: { itemId: p.item.id, itemType: p.item.type, status: (p.item as Record<string, unknown>).status ?? null } })
+          .catch(() => {});
         return;
       }
       case "item/agentMessage/delta": {
         const p = parseAs(AgentMessageDelta, params);
-        if (!p) return;
+        if (!p || act.completed.has(p.itemId)) return;
+        changed();
         const item = act.items.get(p.itemId) ?? { id: p.itemId, type: "agentMessage", text: "" };
         item.text = `${typeof item.text === "string" ? item.text : ""}${p.delta}`;
         act.items.set(p.itemId, item);
@@ -297,21 +335,31 @@ export class TurnService {
       }
       case "thread/tokenUsage/updated": {
         const p = parseAs(TokenUsageUpdated, params);
-        if (p) act.record.usage = p.tokenUsage;
+        if (!p) return;
+        act.record.usage = p.tokenUsage;
+        changed();
         return;
       }
       case "error": {
         const p = parseAs(ErrorNotification, params);
         if (!p) return;
+        if (p.willRetry) this.retrying(act, p.error);
+        else act.lastError = p.error;
         const type = p.willRetry ? "turn.retrying" : "turn.error";
-        void store.recordEvent({ level: "warn", type, message: p.error.message, sessionId, turnId, detail: { error: p.error, willRetry: p.willRetry } }).catch(() => {});
+        void store
+          .recordEvent({ level: "warn", type, message: describeCodexError(p.error), sessionId, turnId, detail: { error: p.error, willRetry: p.willRetry, ...codexErrorFields(p.error) } })
+          .catch(() => {});
         return;
       }
       case "turn/completed": {
         const p = parseAs(TurnCompleted, params);
         if (!p) return;
-        for (const item of p.turn.items ?? []) if (!act.items.has(item.id)) act.items.set(item.id, { ...item });
-        void this.finalize(act, CODEX_STATUS[p.turn.status] ?? "failed", p.turn.error ?? null, null).catch((error: unknown) => logger.error({ err: error, turnId }, "cannot finalize turn"));
+        // The turn's own items are completed ones; a finished turn keeps nothing else.
+        for (const item of p.turn.items ?? []) {
+          if (!act.completed.has(item.id)) act.items.set(item.id, { ...item });
+          act.completed.add(item.id);
+        }
+        void this.finalize(act, CODEX_STATUS[p.turn.status] ?? "failed", p.turn.error ?? act.lastError, null).catch((error: unknown) => logger.error({ err: error, turnId }, "cannot finalize turn"));
         return;
       }
     }
@@ -336,7 +384,10 @@ export class TurnService {
         error: null,
       },
       items: new Map(),
+      completed: new Set(),
       lastActivity: Date.now(),
+      retry: null,
+      lastError: null,
       checking: false,
       forced: null,
     };
@@ -344,28 +395,52 @@ export class TurnService {
     return act;
   }
 
-  private snapshot(act: ActiveTurn): TurnRecord {
-    const items = [...act.items.values()].map((i) => ({ ...i }));
-    const lastMessage = items.filter((i) => i.type === "agentMessage").at(-1);
-    return { ...act.record, items, finalMessage: typeof lastMessage?.text === "string" ? lastMessage.text : null, updatedAt: now() };
+  /**
+   * The turn as it stands. Items Codex has not completed are shown marked partial while the turn
+   * runs, and left out once it is over (`final`); the final message is the last completed one.
+   */
+  private snapshot(act: ActiveTurn, final = false): TurnRecord {
+    const items: Item[] = [];
+    for (const [id, item] of act.items) {
+      if (act.completed.has(id)) items.push({ ...item });
+      else if (!final) items.push({ ...item, partial: true });
+    }
+    return { ...act.record, items, finalMessage: lastCompletedMessage(items) };
+  }
+
+  /** Codex retries (the model is unreachable): not progress. What it was streaming is abandoned. */
+  private retrying(act: ActiveTurn, error: CodexError): void {
+    const { sessionId, turnId } = act.record;
+    if (!act.retry) this.deps.logger.warn({ sessionId, turnId, cause: describeCodexError(error), ...codexErrorFields(error) }, `turn ${turnId}: Codex is retrying: ${describeCodexError(error)}`);
+    act.retry = { count: (act.retry?.count ?? 0) + 1, last: error };
+    let dropped = false;
+    for (const [id, item] of act.items) {
+      if (act.completed.has(id) || !STREAMED_ITEM_TYPES.has(item.type)) continue;
+      act.items.delete(id);
+      dropped = true;
+    }
+    if (dropped) act.record.updatedAt = now();
   }
 
   private persist(act: ActiveTurn): Promise<TurnRecord> {
     return this.deps.store.upsertTurn(this.snapshot(act));
   }
 
-  private async finalize(act: ActiveTurn, reported: TurnStatus, codexError: { message: string } | null, forced: ActiveTurn["forced"]): Promise<void> {
+  private async finalize(act: ActiveTurn, reported: TurnStatus, codexError: CodexError | null, forced: Forced | null): Promise<void> {
     const { turnId, sessionId } = act.record;
     if (this.active.get(turnId) !== act) return;
     this.active.delete(turnId);
     const why = act.forced ?? forced;
     const status = why?.status ?? reported;
     const error = why
-      ? { code: why.code, message: why.message }
+      ? { code: why.code, message: why.message, ...(why.codex ? codexErrorFields(why.codex) : {}) }
       : status === "failed"
-        ? { code: "CODEXD_TURN_FAILED", message: codexError?.message ?? "the turn failed", detail: codexError }
+        ? codexError
+          ? { code: "CODEXD_TURN_FAILED", message: describeCodexError(codexError), ...codexErrorFields(codexError), detail: codexError }
+          : { code: "CODEXD_TURN_FAILED", message: "the turn failed (Codex gave no reason)" }
         : null;
-    const turn: TurnRecord = { ...this.snapshot(act), status, completedAt: now(), error };
+    const at = now();
+    const turn: TurnRecord = { ...this.snapshot(act, true), status, completedAt: at, updatedAt: at, error };
     const session = this.deps.store.getSession(sessionId);
     const sessionPatch: Partial<SessionRecord> = { lastUsage: turn.usage };
     if (session?.currentTurnId === turnId) Object.assign(sessionPatch, { currentTurnId: null, status: session.status === "closed" ? "closed" : "idle" });
@@ -386,30 +461,73 @@ export class TurnService {
     for (const listener of this.endListeners) listener(saved);
   }
 
-  /** No notification for too long: ask the app-server, then interrupt; the turn ends failed. */
-  private checkSilence(silenceMs: number): void {
-    const due = Date.now() - silenceMs;
+  /**
+   * Turns that only retry for turns.retryGiveUpMs give up (the model is unreachable); turns with
+   * no notification for turns.silenceTimeoutMs are checked, then interrupted.
+   */
+  private checkTurns(): void {
+    const { silenceTimeoutMs, retryGiveUpMs } = this.deps.config.turns;
+    const at = Date.now();
     for (const act of this.active.values()) {
-      if (act.checking || act.lastActivity > due || this.deps.waitingOnApproval(act.record.turnId)) continue;
+      if (act.checking || this.deps.waitingOnApproval(act.record.turnId)) continue;
+      const quietMs = at - act.lastActivity;
+      const giveUp = act.retry !== null && ((retryGiveUpMs > 0 && quietMs >= retryGiveUpMs) || (silenceTimeoutMs > 0 && quietMs >= silenceTimeoutMs));
+      if (!giveUp && (silenceTimeoutMs <= 0 || quietMs < silenceTimeoutMs)) continue;
       act.checking = true;
-      void this.probeSilentTurn(act).finally(() => (act.checking = false));
+      void (giveUp ? this.giveUp(act, quietMs) : this.probeSilentTurn(act)).finally(() => (act.checking = false));
     }
   }
 
+  /** Only retries since the last progress: interrupt the turn; it fails with Codex's last cause. */
+  private async giveUp(act: ActiveTurn, quietMs: number): Promise<void> {
+    const { threadId, turnId, sessionId } = act.record;
+    const { count, last } = act.retry!;
+    const message = `the model could not be reached: for ${Math.round(quietMs / 1000)} s Codex only retried (${count} ${count === 1 ? "retry" : "retries"}); its last cause: ${describeCodexError(last)}`;
+    act.forced = { status: "failed", code: "CODEXD_MODEL_UNREACHABLE", message, codex: last };
+    this.deps.logger.warn({ sessionId, turnId, retries: count, ...codexErrorFields(last) }, `turn ${turnId} gave up: ${message}`);
+    await this.deps.store.recordEvent({ level: "warn", type: "turn.gave_up", message, sessionId, turnId, detail: { retries: count, quietMs, ...codexErrorFields(last) } });
+    await this.interruptOrEnd(act);
+  }
+
+  /** No notification for too long: ask the app-server, then interrupt; the turn ends failed. */
   private async probeSilentTurn(act: ActiveTurn): Promise<void> {
     const { threadId, turnId, sessionId } = act.record;
     const { child, store } = this.deps;
-    const read = await callCodex(child, "thread/read", { threadId, includeTurns: true }, ThreadReadResult).catch(() => null);
-    const seen = read?.thread.turns?.find((t) => t.id === turnId);
-    if (seen && CODEX_STATUS[seen.status]) {
-      // The completion was lost; the app-server knows how the turn ended.
-      await this.finalize(act, CODEX_STATUS[seen.status]!, null, null);
-      return;
+    // Metadata only: the turns (the whole history) are asked for only when the thread is idle.
+    const read = await callCodex(child, "thread/read", { threadId }, ThreadReadResult).catch(() => null);
+    if (read && read.thread.status?.type !== "active") {
+      const full = await callCodex(child, "thread/read", { threadId, includeTurns: true }, ThreadReadResult).catch(() => null);
+      const seen = full?.thread.turns?.find((t) => t.id === turnId);
+      if (seen && CODEX_STATUS[seen.status]) {
+        // The completion was lost; the app-server knows how the turn ended.
+        await this.finalize(act, CODEX_STATUS[seen.status]!, null, null);
+        return;
+      }
     }
     const message = `no notification for ${this.deps.config.turns.silenceTimeoutMs} ms`;
     act.forced = { status: "failed", code: "CODEXD_TURN_SILENT", message };
     await store.recordEvent({ level: "warn", type: "turn.silent", message, sessionId, turnId });
-    await callCodex(child, "turn/interrupt", { threadId, turnId }, EmptyResult).catch(() => null);
+    await this.interruptOrEnd(act);
+  }
+
+  /** Ask Codex to interrupt; if its end does not arrive soon (a hung child), end the turn here. */
+  private async interruptOrEnd(act: ActiveTurn): Promise<void> {
+    const { threadId, turnId } = act.record;
+    void callCodex(this.deps.child, "turn/interrupt", { threadId, turnId }, EmptyResult).catch(() => null);
     if (!(await this.waitForEnd(turnId, 5000))) await this.finalize(act, "failed", null, null);
   }
+}
+
+/** Text of the last completed agent message among `items`, or null. */
+function lastCompletedMessage(items: readonly Record<string, unknown>[]): string | null {
+  const last = items.filter((i) => i.type === "agentMessage" && i.partial !== true).at(-1);
+  return typeof last?.text === "string" ? last.text : null;
+}
+
+/** Why the turns in flight ended when the child went down: its exit code or signal, when known. */
+export function childDownReason(state: ChildState): string {
+  if (state.status === "stopping" || state.status === "stopped") return "the child was stopped";
+  if (state.signal) return `the child was killed by ${state.signal}${state.lastError && !state.lastError.includes(state.signal) ? ` (${state.lastError})` : ""}`;
+  if (state.exitCode !== null && state.exitCode !== undefined) return `the child exited with code ${state.exitCode}${state.lastError && !state.lastError.includes(`code ${state.exitCode}`) ? ` (${state.lastError})` : ""}`;
+  return `the child is ${state.status}${state.lastError ? ` (${state.lastError})` : ""}`;
 }

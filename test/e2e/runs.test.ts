@@ -211,12 +211,14 @@ describe("a run ends in each terminal status", () => {
     expect(run.attempt).toBe(1);
     await expectRunEvents(api, run, "run.failed", false);
 
-    // The supervisor brings a new child up and re-attaches the session (the fake keeps no
-    // rollouts, so its thread is replaced); a later run on the same session goes through it.
+    expect(run.error!.message).toBe("the child exited with code 3");
+
+    // The supervisor brings a new child up; a later run on the same session re-attaches it (the
+    // fake keeps no rollouts, so its thread is replaced) and goes through.
     await childReady();
-    await waitUntil(async () => (await api.events({ type: "session.thread_replaced", sessionId: run.sessionId! })).length === 1, { what: "the session's new thread" });
     const after = await api.waitTerminal((await api.start({ prompt: "after the crash", sessionId: run.sessionId })).runId);
     expect(after).toMatchObject({ status: "completed", finalMessage: "echo: after the crash" });
+    expect(await api.events({ type: "session.thread_replaced", sessionId: run.sessionId! })).toHaveLength(1);
 
     // Exactly two turn/start requests reached any child: the crashed prompt once, the later run once.
     expect(await countChildRequests(stderrLog(stateDir), "turn/start")).toBe(2);

@@ -304,7 +304,7 @@ describe("turns", () => {
   });
 
 
-  it("a child crash mid-turn interrupts the turn; after the restart sessions are resumed or get a new thread", async () => {
+  it("a child crash mid-turn interrupts the turn (naming the exit code); sessions are resumed or get a new thread when next used", async () => {
     const fakeState = await tempDir("codexd-fake-state-");
     const { api, daemon } = await start({
       settings: { CODEXD_CHILD_BACKOFF_INITIAL_MS: "50", CODEXD_CHILD_BACKOFF_MAX_MS: "200" },
@@ -322,7 +322,10 @@ describe("turns", () => {
     const crash = await api.startTurn(a.sessionId, "[crash] boom");
     const turn = await api.waitTurn(a.sessionId, crash.turnId);
     expect(turn.status).toBe("interrupted");
-    expect(turn.error).toMatchObject({ code: "CODEXD_CHILD_EXITED" });
+    expect(turn.error).toMatchObject({ code: "CODEXD_CHILD_EXITED", message: "the child exited with code 3" });
+    // The crash came after the first delta: that text was never completed, so it is not the turn's.
+    expect(turn.finalMessage).toBeNull();
+    expect(turn.items.filter((i) => i.type === "agentMessage")).toEqual([]);
     expect(await api.waitEvent({ type: "turn.completed", sessionId: a.sessionId }, (e) => e.turnId === crash.turnId)).toMatchObject({
       detail: { status: "interrupted", error: { code: "CODEXD_CHILD_EXITED" } },
     });
@@ -331,27 +334,26 @@ describe("turns", () => {
       const child = (await api.get("/v1/child")).body;
       return child.status === "running" && child.pid !== pidBefore;
     }, { what: "the restarted child" });
-    const resumed = await api.waitEvent({ type: "session.resumed", sessionId: a.sessionId }, afterMark);
-    expect(resumed.sessionId).toBe(a.sessionId);
-    const replaced = await api.waitEvent({ type: "session.thread_replaced", sessionId: b.sessionId }, afterMark);
-    expect(replaced.detail).toMatchObject({ oldThreadId: b.threadId, newThreadId: expect.any(String) });
-    expect(replaced.detail!.newThreadId).not.toBe(b.threadId);
-    expect(await api.events({ type: "session.thread_replaced", sessionId: a.sessionId })).toHaveLength(0);
-    expect(await api.events({ type: "session.resumed", sessionId: b.sessionId })).toHaveLength(0);
-    expect(await api.events({ type: "session.resumed", sessionId: a.sessionId })).toEqual([resumed]);
+    // Nothing is resumed until a session is used.
+    expect((await api.events({ type: "session.", sessionId: a.sessionId })).filter(afterMark)).toEqual([]);
 
-    const a2 = await api.getSession(a.sessionId);
-    expect(a2).toMatchObject({ threadId: a.threadId, status: "idle", currentTurnId: null });
-    const b2 = await api.getSession(b.sessionId);
-    expect(b2).toMatchObject({ threadId: replaced.detail!.newThreadId, status: "idle" });
-
-    // Both sessions work on the new child.
+    // Both sessions work on the new child: A's thread is resumed, B's (no rollout) replaced.
     const nextA = await api.startTurn(a.sessionId, "after the crash");
     const doneA = await api.waitTurn(a.sessionId, nextA.turnId);
     expect(doneA).toMatchObject({ status: "completed", finalMessage: "echo: after the crash", threadId: a.threadId });
     const nextB = await api.startTurn(b.sessionId, "new thread");
     const doneB = await api.waitTurn(b.sessionId, nextB.turnId);
-    expect(doneB).toMatchObject({ status: "completed", finalMessage: "echo: new thread", threadId: b2.threadId });
+    const resumed = await api.waitEvent({ type: "session.resumed", sessionId: a.sessionId }, afterMark);
+    expect(resumed.sessionId).toBe(a.sessionId);
+    const replaced = await api.waitEvent({ type: "session.thread_replaced", sessionId: b.sessionId }, afterMark);
+    expect(replaced.detail).toMatchObject({ oldThreadId: b.threadId, newThreadId: expect.any(String) });
+    expect(replaced.detail!.newThreadId).not.toBe(b.threadId);
+    expect(doneB).toMatchObject({ status: "completed", finalMessage: "echo: new thread", threadId: replaced.detail!.newThreadId });
+    expect(await api.events({ type: "session.thread_replaced", sessionId: a.sessionId })).toHaveLength(0);
+    expect(await api.events({ type: "session.resumed", sessionId: b.sessionId })).toHaveLength(0);
+    expect(await api.events({ type: "session.resumed", sessionId: a.sessionId })).toEqual([resumed]);
+    expect(await api.getSession(a.sessionId)).toMatchObject({ threadId: a.threadId, status: "idle", currentTurnId: null });
+    expect(await api.getSession(b.sessionId)).toMatchObject({ threadId: replaced.detail!.newThreadId, status: "idle" });
   });
 });
 
@@ -822,12 +824,8 @@ describe("daemon restart (real daemon process)", () => {
     expect(turn.error).toMatchObject({ code: "CODEXD_DAEMON_RESTARTED" });
     expect(turn.input).toBe("[silent] in flight");
 
-    // The session goes on with the new daemon and child (its thread had a turn, so it resumes).
-    const resumed = await waitUntil(
-      async () => (await second.get<{ events: CodexdEvent[] }>(`/v1/events?type=session.resumed&sessionId=${busy.sessionId}`)).body.events.find((e) => e.bootId === secondBoot),
-      { what: "session.resumed" },
-    );
-    expect(resumed.sessionId).toBe(busy.sessionId);
+    // The session goes on with the new daemon and child (its thread had a turn, so it resumes,
+    // when it is used).
     const next = await second.post<{ turnId: string }>(`/v1/sessions/${busy.sessionId}/turns`, { input: "after the restart" });
     if (next.status !== 202) {
       const transitions = await second.transitions();
@@ -839,6 +837,11 @@ describe("daemon restart (real daemon process)", () => {
       return t.status !== "pending" && t.status !== "inProgress" && t;
     }, { what: "turn after the restart" });
     expect(done).toMatchObject({ status: "completed", finalMessage: "echo: after the restart", threadId: busy.threadId });
+    const resumed = await waitUntil(
+      async () => (await second.get<{ events: CodexdEvent[] }>(`/v1/events?type=session.resumed&sessionId=${busy.sessionId}`)).body.events.find((e) => e.bootId === secondBoot),
+      { what: "session.resumed" },
+    );
+    expect(resumed.sessionId).toBe(busy.sessionId);
     expect(existsSync(join(workspace.dir, "fake-state", `${busy.threadId}.json`))).toBe(true);
   });
 });

@@ -137,11 +137,12 @@ describe("sessions with the real Codex CLI", () => {
   // only refreshed by notifications carrying the turnId, and serverRequest/resolved carries none), so
   // the next watchdog tick fails a turn whose approved command is running.
   it("time spent waiting on an approval is not silence: an approved short command completes", async () => {
-    // 0.171.0 sends nothing while an approved command runs, and it takes ~10 s here (the exec
-    // tool's wait), so the silence timeout leaves it room; the operator still takes longer.
+    // 0.171.0 sends nothing for a while after an approved command (seen: over 8 s here), so the
+    // silence timeout leaves it room; the operator still takes longer. With 0.171.0 the turn of an
+    // approved `sleep 1.2 && touch slow.txt` ended before the file was there: a plain touch.
     const { d, model, work } = await startReal({ CODEXD_TURN_SILENCE_TIMEOUT_MS: "15000" });
     const { api } = d;
-    model.setScript(shellThenReply("sleep 1.2 && touch slow.txt", { escalated: true, justification: "slow but fine" }, "slow done"));
+    model.setScript(shellThenReply(["touch", "slow.txt"], { escalated: true, justification: "slow but fine" }, "slow done"));
     const s = await api.createSession({ cwd: work, approvalPolicy: "on-request", sandbox: "workspace-write" });
     const { turnId } = await api.startTurn(s.sessionId, "please run the slow command");
     const approval = await api.waitPendingApproval(s.sessionId, 20_000);

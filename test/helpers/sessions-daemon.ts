@@ -6,7 +6,7 @@
  */
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import type { ApprovalRecord } from "../../schemas/approvals.js";
 import type { CodexdEvent } from "../../schemas/events.js";
 import type { SessionRecord } from "../../schemas/sessions.js";
@@ -175,6 +175,8 @@ export interface SessionsDaemonOptions {
   waitReady?: boolean;
   /** Called with the daemon before it starts (fault injection). */
   beforeStart?: (daemon: Daemon) => void;
+  /** The daemon's logger (default: silent unless SESSIONS_TEST_LOG names a level). */
+  logger?: Logger;
 }
 
 /** An in-process daemon with its app listening on 127.0.0.1:0. */
@@ -183,7 +185,7 @@ export async function startSessionsDaemon(options: SessionsDaemonOptions = {}): 
     listen: true,
     fakeChild: options.fake !== false,
     childEnv: options.childEnv ?? cleanEnv(options.childExtra),
-    logger: pino({ level: process.env.SESSIONS_TEST_LOG ?? "silent" }),
+    logger: options.logger ?? pino({ level: process.env.SESSIONS_TEST_LOG ?? "silent" }),
     ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
   });
   const { temp, daemon, app, baseUrl, close } = d;

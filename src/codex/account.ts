@@ -1,0 +1,76 @@
+import { Type } from "@sinclair/typebox";
+import type { Logger } from "pino";
+import type { CodexAccountState } from "../../schemas/status.js";
+import type { StateStore } from "../state/store.js";
+import type { JsonRpcConnection } from "./jsonrpc-connection.js";
+import { parseAs } from "./protocol.js";
+
+/** `account/read` as the pinned CLI answers it; only the fields shown (never tokens or e-mail). */
+const GetAccountResult = Type.Object(
+  {
+    account: Type.Union([Type.Null(), Type.Object({ type: Type.String(), planType: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, { additionalProperties: true })]),
+    requiresOpenaiAuth: Type.Boolean(),
+  },
+  { additionalProperties: true },
+);
+
+const UNKNOWN: CodexAccountState = { status: "unknown", signedIn: null, authMode: null, planType: null, requiresOpenaiAuth: null, checkedAt: null, error: null };
+
+/**
+ * Whether Codex is signed in, as the app-server says (`account/read`, asked when the child is
+ * ready and again on each `account/updated`). A provider that needs OpenAI auth without a
+ * sign-in cannot answer any turn: readiness says so instead of letting turns retry for ever.
+ */
+export class CodexAccount {
+  private current: CodexAccountState = UNKNOWN;
+
+  constructor(private readonly deps: { store: StateStore; logger: Logger }) {}
+
+  get state(): CodexAccountState {
+    return this.current;
+  }
+
+  /** The provider needs an OpenAI sign-in and there is none. */
+  get signInMissing(): boolean {
+    return this.current.requiresOpenaiAuth === true && this.current.signedIn === false;
+  }
+
+  async refresh(connection: JsonRpcConnection, timeoutMs: number): Promise<void> {
+    let next: CodexAccountState;
+    try {
+      const parsed = parseAs(GetAccountResult, await connection.request("account/read", { refreshToken: false }, { timeoutMs }));
+      if (!parsed) throw new Error("account/read answered in an unexpected shape");
+      const planType = parsed.account?.planType;
+      next = {
+        status: parsed.account ? "signedIn" : "signedOut",
+        signedIn: parsed.account !== null,
+        authMode: parsed.account?.type ?? null,
+        planType: typeof planType === "string" ? planType : null,
+        requiresOpenaiAuth: parsed.requiresOpenaiAuth,
+        checkedAt: new Date().toISOString(),
+        error: null,
+      };
+    } catch (error) {
+      next = { ...UNKNOWN, checkedAt: new Date().toISOString(), error: `account/read failed: ${(error as Error).message}` };
+    }
+    const changed = JSON.stringify({ ...next, checkedAt: null }) !== JSON.stringify({ ...this.current, checkedAt: null });
+    this.current = next;
+    if (changed) await this.record(next);
+  }
+
+  private async record(state: CodexAccountState): Promise<void> {
+    const message = describeAccount(state);
+    const level = this.signInMissing || state.status === "unknown" ? "warn" : "info";
+    this.deps.logger[level]({ account: state }, message);
+    await this.deps.store.recordEvent({ level, type: "codex.account", message, detail: { ...state } }).catch(() => undefined);
+  }
+}
+
+/** One line for people: the CLI's `codexd status` and the event message. */
+export function describeAccount(state: CodexAccountState): string {
+  if (state.status === "unknown") return state.error ? `codex account unknown (${state.error})` : "codex account not checked yet";
+  const needs = state.requiresOpenaiAuth ? "the model provider needs OpenAI auth" : "the model provider needs no OpenAI auth";
+  if (!state.signedIn) return state.requiresOpenaiAuth ? `codex is not signed in and ${needs} (run \`codex login\`)` : `codex is not signed in; ${needs}`;
+  const plan = state.planType ? `, plan ${state.planType}` : "";
+  return `codex is signed in (${state.authMode ?? "unknown auth mode"}${plan}); ${needs}`;
+}
