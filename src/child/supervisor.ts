@@ -33,6 +33,9 @@ type AppServerLink = AppServerProcess | ExternalLink;
 
 export type WaitCondition = (typeof WAIT_CONDITION_VALUES)[number];
 
+/** How long the account read may hold up readiness; the real CLI answers within milliseconds. */
+const ACCOUNT_READ_AT_READY_MS = 2_000;
+
 const FAILURE_CAUSES: ReadonlySet<ChildCause> = new Set(["crash", "liveness", "stdout-closed", "ready-timeout", "spawn-failed", "start-limit", "connect-failed"]);
 
 const DOWN: ReadonlySet<ChildStatus> = new Set(["idle", "stopped", "exited", "fatal"]);
@@ -354,11 +357,13 @@ export class ChildSupervisor {
     const { config, clientInfo } = this.deps;
     try {
       const protocol = await handshake(proc.connection, clientInfo, config.child.readyTimeoutMs);
+      // The account is known when the child counts as ready (readiness depends on it); a child
+      // that does not answer this quickly is ready all the same, with the account unknown.
+      await this.account.refresh(proc.connection, Math.min(this.requestTimeoutMs, config.child.readyTimeoutMs, ACCOUNT_READ_AT_READY_MS));
       await this.serial(async () => {
         if (this.proc !== proc || this.state.status !== "starting") return;
         await this.transition("running", "ready", { readyAt: new Date().toISOString(), protocol, lastError: null }, { readyMs: Date.now() - this.spawnedAtMs });
         this.startLiveness(proc);
-        void this.account.refresh(proc.connection, this.requestTimeoutMs);
       });
     } catch (error) {
       if (!proc.alive) return; // the exit handler reports it
