@@ -4,7 +4,7 @@
  * model answering an HTTP error, a child that hangs after initialize, lazy resume, deprecation
  * notices.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -53,24 +53,27 @@ async function runTo(d: SessionsDaemon, body: Record<string, unknown>): Promise<
 const requestsIn = (log: string, method: string) => log.split("\n").filter((l) => l.endsWith(` ${method}`) && / request \S+ /.test(l));
 const paramsIn = (log: string) => log.split("\n").filter((l) => / params of \S+: /.test(l)).map((l) => l.slice(l.indexOf(": {") + 2));
 
-describe("the account at child ready", () => {
+describe("the account at child ready", { timeout: 90_000 }, () => {
   it("a provider that needs no OpenAI auth: ready, and the status says so", async () => {
     const { api } = await start();
     const status = await waitUntil(async () => {
       const body = (await api.get("/v1/status")).body;
       return body.codex.account.status !== "unknown" && body;
-    }, { what: "the account read" });
+    }, { what: "the account read", timeoutMs: 30_000 });
     expect(status.codex.account).toMatchObject({ status: "signedOut", signedIn: false, authMode: null, planType: null, requiresOpenaiAuth: false, error: null });
     expect((await api.get("/readyz")).status).toBe(200);
     expect(JSON.stringify(status)).not.toContain("fake@example.invalid");
   });
 
   it("a provider that needs OpenAI auth without a sign-in: /readyz 503 'codex is not signed in' until account/updated says signed in", async () => {
-    const { api } = await start({ childExtra: { FAKE_REQUIRES_OPENAI_AUTH: "1", FAKE_LOGIN_AFTER_MS: "1500", FAKE_LOGIN_AS: "chatgpt", FAKE_PLAN: "pro" } });
+    const dir = await mkdtemp(join(tmpdir(), "codexd-login-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const loginFile = join(dir, "login");
+    const { api } = await start({ childExtra: { FAKE_REQUIRES_OPENAI_AUTH: "1", FAKE_LOGIN_WHEN_FILE: loginFile, FAKE_LOGIN_AS: "chatgpt", FAKE_PLAN: "pro" } });
     const notReady = await waitUntil(async () => {
       const r = await api.get("/readyz");
       return r.status === 503 && r;
-    }, { what: "readyz 503" });
+    }, { what: "readyz 503", timeoutMs: 30_000 });
     expect(notReady.body).toMatchObject({ code: "CODEXD_NOT_READY", reasons: ["codex is not signed in"] });
     const status = (await api.get("/v1/status")).body;
     expect(status.daemon).toMatchObject({ ready: false, notReadyReasons: ["codex is not signed in"] });
@@ -78,10 +81,11 @@ describe("the account at child ready", () => {
     expect(status.child.status).toBe("running");
 
     // account/updated: read again, now signed in with ChatGPT (plan shown, e-mail never).
+    await writeFile(loginFile, "");
     const ready = await waitUntil(async () => {
       const r = await api.get("/readyz");
       return r.status === 200 && r;
-    }, { what: "readyz 200 after the sign-in" });
+    }, { what: "readyz 200 after the sign-in", timeoutMs: 30_000 });
     expect(ready.body.checks).toMatchObject({ codexAccount: true });
     const after = (await api.get("/v1/status")).body;
     expect(after.codex.account).toMatchObject({ status: "signedIn", signedIn: true, authMode: "chatgpt", planType: "pro", requiresOpenaiAuth: true });
