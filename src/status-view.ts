@@ -28,6 +28,7 @@ export function statusJson(daemon: Daemon): string {
   const { store } = daemon;
   return (
     `{"identity":${jsonOf(store.getIdentity())},"daemon":${JSON.stringify(daemonPart(daemon))},"child":${jsonOf(store.getChildState())}` +
+    `,"codex":${JSON.stringify({ account: daemon.child.account.state })}` +
     `,"counts":${JSON.stringify(countsPart(daemon))},"events":${JSON.stringify({ lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq })}` +
     `,"config":${configJson(daemon.config)}}`
   );
