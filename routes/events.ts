@@ -4,6 +4,7 @@ import { problems, ref } from "../schemas/common.js";
 import { EventPage, EventQuery, EventStreamHeaders, EventStreamQuery } from "../schemas/events.js";
 import type { Daemon } from "../src/daemon.js";
 import { ProblemError } from "../src/errors.js";
+import { checkCursor } from "../src/events/cursor.js";
 import { pageJson, sendJson } from "../src/http/json-page.js";
 import { serveEventStream } from "../src/events/event-stream.js";
 import { SseWriter } from "../src/events/sse-writer.js";
@@ -16,14 +17,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         operationId: "listEvents",
         summary: "Recorded events after a seq cursor, oldest first",
         description:
-          "Pages past the in-memory cache are read from the event log on disk. `type` selects an exact type or a dotted prefix; `level` is a minimum level. `nextAfter` is null when the page was not full.",
+          "Pages past the in-memory cache are read from the event log on disk. `type` selects an exact type or a dotted prefix; `level` is a minimum level. `nextAfter` is null when the page was not full. A cursor older than the oldest retained event is 410 CODEXD_CURSOR_EXPIRED with `oldestSeq` (list again from `after=oldestSeq-1`, knowing the events in between are lost); a cursor beyond the last seq is 400 CODEXD_CURSOR_AHEAD with `lastSeq`.",
         tags: ["events"],
         querystring: EventQuery,
-        response: { 200: ref(EventPage), ...problems(400, 500) },
+        response: { 200: ref(EventPage), ...problems(400, 410, 500) },
       },
     },
     async (request, reply) => {
       const limit = request.query.limit ?? 100;
+      if (request.query.after !== undefined) checkCursor(daemon.store, request.query.after);
       const { events, oldestSeq, lastSeq } = await daemon.store.queryEvents({ ...request.query, limit });
       const last = events.at(-1);
       const nextAfter = events.length === limit && last ? last.seq : null;
@@ -38,7 +40,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         operationId: "streamEvents",
         summary: "Live events as Server-Sent Events, resumable",
         description:
-          "Each event: `id:` = seq, `event:` = type, `data:` = the event JSON. Resume with `Last-Event-ID` or `after`; replay and live tail never lose or repeat an event. Heartbeat comments keep idle connections open. A reader that falls behind gets a final `overflow` event carrying `lastSeq` to resume from; shutdown sends a final `shutdown` event. A cursor older than the oldest retained event is 410 with `oldestSeq`.",
+          "The first event is always `ready`: `id:` = the effective cursor (the live tail when none was given), `data:` = `{\"after\": <seq>}`, so a standard EventSource that is cut before any event resumes with `Last-Event-ID` and misses nothing. Each further event: `id:` = seq, `event:` = type, `data:` = the event JSON. Resume with `Last-Event-ID` or `after`; replay and live tail never lose or repeat an event. Heartbeat comments keep idle connections open. A reader that falls behind gets a final `overflow` event carrying `lastSeq` to resume from; shutdown sends a final `shutdown` event. A cursor older than the oldest retained event is 410 CODEXD_CURSOR_EXPIRED with `oldestSeq`: standard EventSource clients stop there; list from `after=oldestSeq-1` (the events in between are lost) and open a new stream from the last seq listed. A cursor beyond the last seq is 400 CODEXD_CURSOR_AHEAD with `lastSeq`. HEAD answers the headers and ends.",
         tags: ["events"],
         querystring: EventStreamQuery,
         headers: EventStreamHeaders,
@@ -54,9 +56,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       const { store, streams, config } = daemon;
       const after = header !== undefined ? Number(header) : (queryAfter ?? store.lastSeq);
       if (streams.closing) throw new ProblemError(503, "CODEXD_SHUTTING_DOWN", "Shutting down", "The daemon is shutting down");
-      const oldest = store.oldestEventSeq;
-      if (oldest !== null && after < oldest - 1) {
-        throw new ProblemError(410, "CODEXD_CURSOR_EXPIRED", "Cursor expired", `Events after ${after} are no longer retained; the oldest is ${oldest}`, { oldestSeq: oldest });
+      checkCursor(store, after);
+      if (request.method === "HEAD") {
+        // Headers only: a HEAD never gets a body, so there is no stream to keep open.
+        return reply.code(200).headers({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-codexd-after": String(after) }).send("");
       }
       reply.hijack();
       await serveEventStream(store, daemon.liveEvents, streams.register(new SseWriter(reply.raw)), after, filter, config.streams);

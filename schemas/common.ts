@@ -52,7 +52,8 @@ export const Problem = Type.Object(
       ),
     ),
     currentState: Type.Optional(Type.String({ description: "State that made the request conflict" })),
-    oldestSeq: Type.Optional(Type.Integer({ description: "Oldest event seq still retained" })),
+    oldestSeq: Type.Optional(Type.Integer({ description: "Oldest event seq still retained (CODEXD_CURSOR_EXPIRED): resume from oldestSeq - 1" })),
+    lastSeq: Type.Optional(Type.Integer({ description: "Newest event seq recorded (CODEXD_CURSOR_AHEAD)" })),
   },
   { $id: "Problem", additionalProperties: true, description: "RFC 9457 problem details" },
 );

@@ -1,4 +1,4 @@
-import type { CodexdEvent } from "../client/index.js";
+import type { CodexdEvent, EventGap } from "../client/index.js";
 import type { CommandSpec, Input } from "./args.js";
 import type { Context } from "./context.js";
 import { compactTime, oneLine, type Column, type Style } from "./output.js";
@@ -32,6 +32,12 @@ function eventLine(ctx: Context, e: CodexdEvent): string {
   return `${String(e.seq).padStart(6)}  ${compactTime(e.createdAt)}  ${level}  ${e.type.padEnd(24)}  ${oneLine(e.message)}`;
 }
 
+/** Lost events are said out loud (stderr, so stdout stays the events alone), never skipped silently. */
+function warnGap(ctx: Context, gap: EventGap): void {
+  const which = gap.from === gap.to ? `event ${gap.from} is` : `events ${gap.from} to ${gap.to} are`;
+  ctx.ui.error(`warning: ${which} no longer kept by the daemon and were skipped; going on from seq ${gap.oldestSeq}`);
+}
+
 /** Print events as they are recorded until Ctrl-C, the daemon's shutdown, or `limit` events. */
 async function follow(ctx: Context, input: Input): Promise<void> {
   // The stream reconnects by itself; ask once first so a daemon that is not there says so.
@@ -43,7 +49,7 @@ async function follow(ctx: Context, input: Input): Promise<void> {
   const limit = input.number("limit") ?? Infinity;
   let count = 0;
   try {
-    for await (const event of ctx.client.streamEvents({ ...filterOf(input), ...(after !== undefined ? { after } : {}), signal: abort.signal })) {
+    for await (const event of ctx.client.streamEvents({ ...filterOf(input), ...(after !== undefined ? { after } : {}), signal: abort.signal, onGap: (gap) => warnGap(ctx, gap) })) {
       if (ctx.ui.json) ctx.ui.jsonLine(event);
       else ctx.ui.line(eventLine(ctx, event));
       if (++count >= limit) return;
@@ -72,7 +78,8 @@ export const eventsCommand: CommandSpec = {
     if (input.flag("follow")) return follow(ctx, input);
     const after = input.number("after");
     const limit = input.number("limit");
-    const page = await ctx.client.listEvents({ ...filterOf(input), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) });
+    const query = { ...filterOf(input), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) };
+    const page = await ctx.client.listEvents(query, { onGap: (gap) => warnGap(ctx, gap) });
     if (ctx.ui.json) return ctx.ui.document(page);
     ctx.ui.table(page.events, COLUMNS, "No events.");
     if (page.nextAfter !== null) ctx.ui.note(`more: --after ${page.nextAfter}`);

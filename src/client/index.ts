@@ -32,6 +32,28 @@ export interface StreamOptions extends Omit<EventQuery, "after" | "limit"> {
   signal?: AbortSignal;
   /** Delay before reconnecting after a dropped connection (default 250 ms). */
   reconnectDelayMs?: number;
+  /**
+   * Called when the cursor is older than what the daemon keeps (410 CODEXD_CURSOR_EXPIRED): the
+   * events in between are lost for good. With it, the stream goes on from the oldest event kept
+   * after telling it; without it, the 410 is thrown.
+   */
+  onGap?: (gap: EventGap) => void;
+}
+
+/** Events no longer kept by the daemon: seqs `from` to `to` (inclusive) were skipped. */
+export interface EventGap {
+  from: number;
+  to: number;
+  /** The oldest seq kept; the stream or page goes on from there. */
+  oldestSeq: number;
+}
+
+/** The gap a 410 CODEXD_CURSOR_EXPIRED answer for `after` describes, or null for any other error. */
+export function gapOf(error: unknown, after: number): EventGap | null {
+  if (!(error instanceof CodexdApiError) || error.code !== "CODEXD_CURSOR_EXPIRED") return null;
+  const oldestSeq = error.problem.oldestSeq;
+  if (typeof oldestSeq !== "number") return null;
+  return { from: after + 1, to: oldestSeq - 1, oldestSeq };
 }
 
 export interface LogFollowOptions {
@@ -56,8 +78,19 @@ export class CodexdClient {
     return this.call("GET", "/v1/status");
   }
 
-  listEvents(query: EventQuery = {}): Promise<EventPage> {
-    return this.call("GET", "/v1/events", { query });
+  /**
+   * One page of events. With `onGap`, a cursor older than what the daemon keeps is not an error:
+   * the gap is reported and the page starts at the oldest event kept.
+   */
+  async listEvents(query: EventQuery = {}, options: { onGap?: (gap: EventGap) => void } = {}): Promise<EventPage> {
+    try {
+      return await this.call<EventPage>("GET", "/v1/events", { query });
+    } catch (error) {
+      const gap = options.onGap && query.after !== undefined ? gapOf(error, query.after) : null;
+      if (!gap) throw error;
+      options.onGap!(gap);
+      return this.call("GET", "/v1/events", { query: { ...query, after: gap.oldestSeq - 1 } });
+    }
   }
 
   readonly child = {
@@ -130,10 +163,10 @@ export class CodexdClient {
   /**
    * Events as they are recorded, resuming after a dropped connection from the last seq seen, so
    * the sequence has no gap and no repeat. Ends on a `shutdown` event, on abort, or throws on a
-   * problem (410 when the cursor is older than what the daemon keeps).
+   * problem (410 when the cursor is older than what the daemon keeps, unless `onGap` is given).
    */
   async *streamEvents(options: StreamOptions = {}): AsyncGenerator<CodexdEvent> {
-    const { signal, reconnectDelayMs = 250, after, ...filter } = options;
+    const { signal, reconnectDelayMs = 250, after, onGap, ...filter } = options;
     let cursor = after;
     for (;;) {
       if (signal?.aborted) return;
@@ -152,7 +185,14 @@ export class CodexdClient {
         await delay(reconnectDelayMs);
         continue;
       }
-      if (response.statusCode !== 200) throw await this.problem(response);
+      if (response.statusCode !== 200) {
+        const problem = await this.problem(response);
+        const gap = onGap && cursor !== undefined ? gapOf(problem, cursor) : null;
+        if (!gap) throw problem;
+        onGap!(gap);
+        cursor = gap.oldestSeq - 1;
+        continue;
+      }
       // Started at the live tail: the daemon says from where, so a reconnect misses nothing.
       const effective = Number(response.headers["x-codexd-after"]);
       if (cursor === undefined && Number.isInteger(effective)) cursor = effective;
@@ -160,6 +200,7 @@ export class CodexdClient {
         for await (const message of readSse(response.body)) {
           if (message.event === "shutdown") return;
           if (message.event === "overflow") break; // reconnect from the last seq we saw
+          if (message.event === "ready") continue; // the cursor, which the header already gave
           const event = JSON.parse(message.data) as CodexdEvent;
           cursor = event.seq;
           yield event;

@@ -13,6 +13,9 @@ export interface EventStreamSettings {
 
 const REPLAY_PAGE = 500;
 
+/** The first event of every stream: the cursor it starts from, as `id:` and in `data`. */
+export const readyFrame = (after: number) => ({ id: after, event: "ready", data: JSON.stringify({ after }) });
+
 /**
  * Replay from a cursor, then the live tail, with no gap and no repeat: the subscription is taken
  * and the durable seq read in the same synchronous step, so every event is either at or below
@@ -32,9 +35,11 @@ export async function serveEventStream(
   let lastSent = after;
   let how: StreamEnd = "client-closed";
   try {
-    // The effective cursor, so a client that started at the live tail can resume without a gap.
+    // The effective cursor, so a client that started at the live tail can resume without a gap:
+    // as a header, and as a real event, since standard EventSource clients keep only the `id:`
+    // of an event that has data (the `eventsource` package ignores an id-only frame).
     writer.open({ "x-codexd-after": String(after) });
-    await writer.comment(`codexd event stream; replaying from seq ${after}`);
+    await writer.send(readyFrame(after));
     let cursor = after;
     while (cursor < boundary && !writer.closed && !stream.closing) {
       const page = await store.queryEvents({ ...filter, after: cursor, limit: REPLAY_PAGE });

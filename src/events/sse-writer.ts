@@ -23,6 +23,16 @@ export class SseWriter {
     res.on("close", () => (this.ended = true));
   }
 
+  /** Call `listener` once when the connection is gone (client left, or the daemon ended it); returns how to stop listening. */
+  onGone(listener: () => void): () => void {
+    if (this.closed) {
+      listener();
+      return () => {};
+    }
+    this.res.once("close", listener);
+    return () => this.res.off("close", listener);
+  }
+
   get closed(): boolean {
     return this.ended || this.res.destroyed;
   }

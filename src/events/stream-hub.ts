@@ -40,6 +40,9 @@ export class StreamHandle {
       if (!writing) void writer.comment("heartbeat");
     }, heartbeatMs);
     heartbeat.unref();
+    // A reader whose filter matches nothing new must still leave the moment its socket closes:
+    // wake the wait so the loop sees the closed writer.
+    const stopWatching = writer.onGone(() => queue.notify());
     try {
       for (;;) {
         if (writer.closed) return "client-closed";
@@ -72,6 +75,7 @@ export class StreamHandle {
         await queue.wait();
       }
     } finally {
+      stopWatching();
       clearInterval(heartbeat);
       queue.close();
     }

@@ -59,6 +59,11 @@ export class SubscriberQueue<T> {
     this.wake();
   }
 
+  /** Wake a waiting reader without an item, so it looks again at what else changed (its socket). */
+  notify(): void {
+    this.wake();
+  }
+
   private wake(): void {
     const w = this.waiter;
     this.waiter = null;

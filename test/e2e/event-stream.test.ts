@@ -253,7 +253,8 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
         expectContiguous(conn.seqs(), after + 1, last, `stream after=${after}`);
         expect(conn.events<CodexdEvent>()).toEqual(all.slice(after));
         // id: is the seq, event: the type.
-        for (const m of conn.messages.slice(0, 20)) expect(m.event).toBe((JSON.parse(m.data) as CodexdEvent).type);
+        expect(conn.messages[0]).toEqual({ id: String(after), event: "ready", data: JSON.stringify({ after }) });
+        for (const m of conn.messages.slice(1, 21)) expect(m.event).toBe((JSON.parse(m.data) as CodexdEvent).type);
       }
     });
   });
@@ -420,7 +421,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     await events.waitFor(() => heartbeats(events) >= 3, { timeoutMs: 5_000, what: "3 heartbeats" });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(500); // ~200 ms apart, not a burst
     await logs.waitFor(() => heartbeats(logs) >= 2, { timeoutMs: 5_000, what: "2 heartbeats on the child log stream" });
-    expect(events.messages).toEqual([]);
+    expect(events.messages.map((m) => m.event)).toEqual(["ready"]);
     expect(events.done).toBe(false);
   });
 

@@ -22,6 +22,9 @@ export interface OpenOptions {
 
 type Check = () => void;
 
+/** A logged event, as opposed to the stream's opening `ready` (which carries the cursor as its id). */
+const isEvent = (m: SseMessage) => m.id !== undefined && m.event !== "ready";
+
 /** One open SSE response (or a non-200 answer, whose body is kept as text). */
 export class SseConnection {
   readonly messages: SseMessage[] = [];
@@ -88,9 +91,9 @@ export class SseConnection {
     return this.res.headers;
   }
 
-  /** Messages that carry an `id:` (the events proper), as numbers. */
+  /** Messages that carry an `id:` (the events proper, not the opening `ready`), as numbers. */
   seqs(): number[] {
-    return this.messages.filter((m) => m.id !== undefined).map((m) => Number(m.id));
+    return this.messages.filter(isEvent).map((m) => Number(m.id));
   }
 
   lastSeq(): number | undefined {
@@ -101,9 +104,9 @@ export class SseConnection {
     return undefined;
   }
 
-  /** Parsed `data:` of the messages that carry an id. */
+  /** Parsed `data:` of the events proper (messages with an id, less the opening `ready`). */
   events<T = Record<string, unknown>>(): T[] {
-    return this.messages.filter((m) => m.id !== undefined).map((m) => JSON.parse(m.data) as T);
+    return this.messages.filter(isEvent).map((m) => JSON.parse(m.data) as T);
   }
 
   /** The body of a non-200 answer, parsed, once it has been read in full. */
