@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { problems, ref } from "../schemas/common.js";
+import { HEADERS, problems, ref } from "../schemas/common.js";
 import { EventPage, EventQuery, EventStreamHeaders, EventStreamQuery } from "../schemas/events.js";
 import type { Daemon } from "../src/daemon.js";
 import { ProblemError } from "../src/errors.js";
@@ -45,7 +45,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         querystring: EventStreamQuery,
         headers: EventStreamHeaders,
         response: {
-          200: { description: "An event stream", content: { "text/event-stream": { schema: Type.String() } } },
+          200: { description: "An event stream, opening with a `ready` event", headers: { "x-codexd-after": HEADERS["x-codexd-after"] }, content: { "text/event-stream": { schema: Type.String() } } },
           ...problems(400, 410, 500, 503),
         },
       },

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { problems, ref } from "../schemas/common.js";
+import { jsonWithHeaders, problems, ref } from "../schemas/common.js";
 import { CreateRunBody, CreateRunHeaders, RunCancelResult, RunGetQuery, RunListQuery, RunPage, RunParams, RunRecord } from "../schemas/runs.js";
 import type { Daemon } from "../src/daemon.js";
 import { pageJson, sendJson } from "../src/http/json-page.js";
@@ -19,13 +19,13 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         tags,
         headers: CreateRunHeaders,
         body: CreateRunBody,
-        response: { 202: ref(RunRecord), ...problems(400, 404, 409, 415, 500) },
+        response: { 202: jsonWithHeaders("The run queued (or replayed); Location names it", ref(RunRecord), ["location", "idempotent-replayed"]), ...problems(400, 404, 409, 415, 500) },
       },
     },
     async (request, reply) => {
       const { run, replayed } = await runs.create(request.body, request.headers["idempotency-key"]);
       if (replayed) reply.header("idempotent-replayed", "true");
-      return reply.code(202).send(run);
+      return reply.code(202).header("location", `/v1/runs/${encodeURIComponent(run.runId)}`).send(run);
     },
   );
 

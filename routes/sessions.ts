@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { problems, ref } from "../schemas/common.js";
+import { jsonWithHeaders, problems, ref } from "../schemas/common.js";
 import {
   CreateSessionBody,
   InterruptResult,
@@ -29,10 +29,13 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         summary: "Create a session: a new Codex thread (thread/start)",
         tags,
         body: CreateSessionBody,
-        response: { 201: ref(SessionRecord), ...problems(400, 415, 500, 502, 503, 504) },
+        response: { 201: jsonWithHeaders("The session created; Location names it", ref(SessionRecord), ["location"]), ...problems(400, 415, 500, 502, 503, 504) },
       },
     },
-    async (request, reply) => reply.code(201).send(await sessions.create(request.body)),
+    async (request, reply) => {
+      const session = await sessions.create(request.body);
+      return reply.code(201).header("location", `/v1/sessions/${encodeURIComponent(session.sessionId)}`).send(session);
+    },
   );
 
   app.get(
@@ -83,10 +86,13 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         tags,
         params: SessionParams,
         body: StartTurnBody,
-        response: { 202: ref(TurnAccepted), ...problems(400, 404, 409, 415, 500, 502, 503, 504) },
+        response: { 202: jsonWithHeaders("The turn accepted (or steered); Location names it", ref(TurnAccepted), ["location"]), ...problems(400, 404, 409, 415, 500, 502, 503, 504) },
       },
     },
-    async (request, reply) => reply.code(202).send(await turns.start(request.params.id, request.body)),
+    async (request, reply) => {
+      const turn = await turns.start(request.params.id, request.body);
+      return reply.code(202).header("location", `/v1/sessions/${encodeURIComponent(turn.sessionId)}/turns/${encodeURIComponent(turn.turnId)}`).send(turn);
+    },
   );
 
   app.get(

@@ -54,6 +54,15 @@ export const Problem = Type.Object(
     currentState: Type.Optional(Type.String({ description: "State that made the request conflict" })),
     oldestSeq: Type.Optional(Type.Integer({ description: "Oldest event seq still retained (CODEXD_CURSOR_EXPIRED): resume from oldestSeq - 1" })),
     lastSeq: Type.Optional(Type.Integer({ description: "Newest event seq recorded (CODEXD_CURSOR_AHEAD)" })),
+    turnId: Type.Optional(Type.String({ description: "The turn the problem is about (CODEXD_NO_ACTIVE_TURN: the turn that had already ended)" })),
+    turnStatus: Type.Optional(Type.String({ description: "How that turn ended (CODEXD_NO_ACTIVE_TURN)" })),
+    runId: Type.Optional(Type.String({ description: "The run that already holds this Idempotency-Key (CODEXD_IDEMPOTENCY_KEY_REUSED)" })),
+    availableDecisions: Type.Optional(
+      Type.Array(Type.Union([Type.String(), JsonObject]), { description: "The decisions the app-server offered for this approval (CODEXD_DECISION_NOT_OFFERED): send one of these" }),
+    ),
+    rpcCode: Type.Optional(Type.Integer({ description: "JSON-RPC error code the app-server answered with (502 problems)" })),
+    allow: Type.Optional(Type.Array(Type.String(), { description: "Methods the path answers (405 CODEXD_METHOD_NOT_ALLOWED); the same as the Allow header" })),
+    key: Type.Optional(Type.String({ description: "The JSON key refused (CODEXD_FORBIDDEN_KEY)" })),
   },
   { $id: "Problem", additionalProperties: true, description: "RFC 9457 problem details" },
 );
@@ -77,12 +86,37 @@ const PROBLEM_TEXT: Record<number, string> = {
   504: "The app-server did not answer in time",
 };
 
+/** Response headers the API sends, as the contract declares them. */
+export const HEADERS = {
+  location: { type: "string", description: "Path of the resource the request created, e.g. /v1/runs/run_01J..." },
+  "idempotent-replayed": { type: "string", enum: ["true"], description: "Present (\"true\") when this answer replays the run an earlier request with the same Idempotency-Key created" },
+  "x-codexd-after": { type: "string", pattern: "^[0-9]+$", description: "The stream's effective cursor: it replays events with a greater seq, then follows live. Also the `id:` of its first event, `ready`" },
+  "retry-after": { type: "string", description: "Seconds to wait before retrying" },
+  "www-authenticate": { type: "string", description: "The authentication scheme expected: Bearer realm=\"codexd\"" },
+} as const;
+
+type HeaderName = keyof typeof HEADERS;
+
+/** A JSON response with the headers it carries, for routes whose answers have headers to declare. */
+export function jsonWithHeaders<T>(description: string, schema: T, headers: readonly HeaderName[]) {
+  return {
+    description,
+    headers: Object.fromEntries(headers.map((name) => [name, HEADERS[name]])),
+    content: { "application/json": { schema } },
+  };
+}
+
+/** Headers a problem of this status carries. */
+const PROBLEM_HEADERS: Record<number, readonly HeaderName[]> = { 401: ["www-authenticate"], 429: ["retry-after"], 503: ["retry-after"] };
+
 /** Response map entries, as application/problem+json, for the problem statuses a route can answer. */
 export function problems<const S extends readonly number[]>(...statuses: S) {
   const out: Record<number, unknown> = {};
   for (const status of statuses) {
+    const headers = PROBLEM_HEADERS[status];
     out[status] = {
       description: PROBLEM_TEXT[status] ?? "Problem",
+      ...(headers ? { headers: Object.fromEntries(headers.map((name) => [name, HEADERS[name]])) } : {}),
       content: { "application/problem+json": { schema: ref(Problem) } },
     };
   }

@@ -14,7 +14,10 @@ import { sessionRoutes } from "../routes/sessions.js";
 import { statusRoutes } from "../routes/status.js";
 import type { Daemon } from "./daemon.js";
 import { registerOpenApi } from "./http/openapi.js";
-import { frameworkProblem, installProblemHandlers } from "./http/problem-handler.js";
+import { clientErrorProblem, frameworkProblem, installProblemHandlers } from "./http/problem-handler.js";
+import { installJsonBody } from "./http/json-body.js";
+import { installCompression } from "./http/compression.js";
+import { exactPaths, requireHost } from "./http/request-shape.js";
 import { limitBodyDepth } from "./http/body-depth.js";
 import { installDurableReads } from "./http/durable-reads.js";
 import { createMetrics } from "./http/metrics.js";
@@ -44,6 +47,9 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     bodyLimit: daemon.config.http.bodyLimitBytes,
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
+    // Errors before routing (431, a malformed request line) and a missing Host are problem+json too.
+    clientErrorHandler: clientErrorProblem,
+    http: { requireHostHeader: false },
     // Longer ids reach validation (400 naming the limit) instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: "idle",
@@ -54,6 +60,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   installValidators(app, sharedSchemas);
   // Only JSON bodies: text/plain is 415 like any other type, not a string that fails validation.
   app.removeContentTypeParser("text/plain");
+  installJsonBody(app);
   limitBodyDepth(app);
   // Streams and long-polls are not idle connections: end and answer them before the server waits
   // on them, and let no connection stay open for keep-alive once closing has begun.
@@ -66,11 +73,14 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     if (closing) reply.header("connection", "close");
   });
   installProblemHandlers(app);
+  await installCompression(app);
   installResponseAudit(app, daemon.config.http.responseAuditFile);
   installDurableReads(app, daemon.store);
   documentSecurityResponses(app, problems);
   await registerOpenApi(app);
+  requireHost(app);
   await installSecurity(app, daemon.config);
+  exactPaths(app);
   // At the root, so its response hook sees every route.
   const metrics = createMetrics(app, daemon);
 

@@ -22,14 +22,27 @@ function problemFor(error: FastifyError | ProblemError | Error, request: Fastify
   }
   const fe = error as FastifyError;
   if (fe.validation) {
+    const errors = summarizeValidation(fe.validation, fe.validationContext ?? "request");
     return {
       type: PROBLEM_TYPE_BASE + "codexd_validation_failed",
       title: "Request validation failed",
       status: 400,
       code: "CODEXD_VALIDATION_FAILED",
-      detail: fe.message,
+      // One sentence per offending value, naming it: Ajv's own message repeats a failed union once per branch.
+      detail: errors.map((e) => `${e.path === "/" ? (LOCATION_WORDS[e.location] ?? e.location) : nameOf(e.path)} ${e.message}`).join("; "),
       ...base,
-      errors: summarizeValidation(fe.validation, fe.validationContext ?? "request"),
+      errors,
+    };
+  }
+  if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    const sent = request.headers["content-type"];
+    return {
+      type: PROBLEM_TYPE_BASE + "codexd_unsupported_media_type",
+      title: "Unsupported media type",
+      status: 415,
+      code: "CODEXD_UNSUPPORTED_MEDIA_TYPE",
+      detail: `Bodies are JSON: send them with Content-Type: application/json (this request said ${sent === undefined ? "nothing" : JSON.stringify(sent)}; curl -d sends application/x-www-form-urlencoded unless told otherwise with -H 'content-type: application/json')`,
+      ...base,
     };
   }
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
@@ -62,15 +75,25 @@ function summarizeValidation(items: readonly ValidationItem[], location: string)
     byPath.set(path, [...(byPath.get(path) ?? []), item]);
   }
   return [...byPath].map(([path, group]) => {
-    const allowed = group.filter((v) => v.keyword === "const").map((v) => JSON.stringify(v.params.allowedValue));
-    const message = allowed.length > 1 ? `must be one of ${allowed.join(", ")}` : group.filter((v) => v.keyword !== "anyOf").map(describeValidation).join("; ") || describeValidation(group[0]!);
+    const allowed = group.filter((v) => v.keyword === "const").map((v) => String(v.params.allowedValue));
+    const enumerated = group.find((v) => v.keyword === "enum")?.params.allowedValues as unknown[] | undefined;
+    const messages = [...new Set(group.filter((v) => v.keyword !== "anyOf" && v.keyword !== "const" && v.keyword !== "enum").map((v) => describeValidation(v, location)))];
+    const oneOf = allowed.length > 1 ? allowed : enumerated?.map(String);
+    const message = oneOf ? `must be one of ${oneOf.join(", ")}` : messages.join("; ") || describeValidation(group[0]!, location);
     return { location, path, message };
   });
 }
 
-function describeValidation(v: { keyword: string; message?: string; params: Record<string, unknown> }): string {
-  if (v.keyword === "additionalProperties") return `unknown property ${JSON.stringify(v.params.additionalProperty)}`;
-  if (v.keyword === "required") return `missing required property ${JSON.stringify(v.params.missingProperty)}`;
+const LOCATION_WORDS: Record<string, string> = { querystring: "the query", params: "the path", headers: "the headers", body: "the body" };
+
+/** "/status" -> "status", "/input/0/text" -> "input/0/text": how a person names the value. */
+const nameOf = (path: string) => path.replace(/^\//, "");
+
+function describeValidation(v: { keyword: string; message?: string; params: Record<string, unknown> }, location: string): string {
+  if (v.keyword === "additionalProperties") {
+    return `${location === "querystring" ? "has an unknown parameter" : "has an unknown property"} ${JSON.stringify(v.params.additionalProperty)}`;
+  }
+  if (v.keyword === "required") return `is missing ${location === "querystring" ? "the required parameter" : "the required property"} ${JSON.stringify(v.params.missingProperty)}`;
   return v.message ?? v.keyword;
 }
 
@@ -92,14 +115,80 @@ export function installProblemHandlers(app: FastifyInstance): void {
     else request.log.info({ code: problem.code, detail: problem.detail }, "request rejected");
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: PROBLEM_TYPE_BASE + "codexd_route_not_found",
-      title: "Not found",
-      status: 404,
-      code: "CODEXD_ROUTE_NOT_FOUND",
-      detail: `No route ${request.method} ${request.url.split("?")[0]}`,
-      instance: request.url,
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    // A known path asked with another method: say which methods it has (RFC 9110 15.5.6).
+    const allow = allowedMethods(app, path);
+    if (allow.length > 0) {
+      reply.header("allow", allow.join(", "));
+      if (request.method === "OPTIONS") return reply.code(204).send();
+      return sendProblem(reply, {
+        type: PROBLEM_TYPE_BASE + "codexd_method_not_allowed",
+        title: "Method not allowed",
+        status: 405,
+        code: "CODEXD_METHOD_NOT_ALLOWED",
+        detail: `${path} answers ${allow.join(", ")}, not ${request.method}`,
+        instance: request.url,
+        allow,
+      });
+    }
+    return sendProblem(reply, routeNotFound(request));
+  });
+}
+
+export function routeNotFound(request: FastifyRequest): Problem {
+  return {
+    type: PROBLEM_TYPE_BASE + "codexd_route_not_found",
+    title: "Not found",
+    status: 404,
+    code: "CODEXD_ROUTE_NOT_FOUND",
+    detail: `No route ${request.method} ${request.url.split("?")[0]}`,
+    instance: request.url,
+  };
+}
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** The methods some route answers at `path` (OPTIONS too, when there is any); none for an unknown path. */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  const found = METHODS.filter((method) => {
+    const route = app.findRoute({ method, url: path });
+    // An empty parameter ("/v1/runs/") names no resource: that path is unknown (see request-shape.ts).
+    return route !== null && Object.values(route.params ?? {}).every((value) => value !== "");
+  });
+  return found.length > 0 ? [...found, "OPTIONS"] : [];
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: `CODEXD_${string}`; title: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: "CODEXD_HEADERS_TOO_LARGE",
+    title: "Request header fields too large",
+    detail: "The request line and headers together exceed the server's limit (16 KiB): shorten the URL or the headers",
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: "CODEXD_REQUEST_TIMEOUT", title: "Request timeout", detail: "The request was not received in full in time" },
+  ERR_HTTP_HEADERS_TIMEOUT: { status: 408, code: "CODEXD_REQUEST_TIMEOUT", title: "Request timeout", detail: "The request headers were not received in full in time" },
+};
+
+/**
+ * Errors Node's HTTP parser raises before there is a request to route (an over-long request
+ * line or header, a malformed request line): answered as problem+json too, then the connection
+ * is closed, since the parser cannot find where the next request would start.
+ */
+export function clientErrorProblem(error: Error & { code?: string }, socket: import("node:stream").Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
+  const { status, code, title, detail } = known ?? {
+    status: 400,
+    code: "CODEXD_MALFORMED_REQUEST" as const,
+    title: "Malformed request",
+    detail: `The request is not valid HTTP/1.1 (${error.code ?? "parse error"}): check the request line (METHOD /path HTTP/1.1) and the header syntax`,
+  };
+  const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + code.toLowerCase(), title, status, code, detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -1,4 +1,5 @@
 import { appendFileSync } from "node:fs";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 
@@ -40,6 +41,18 @@ interface Tracked {
   size: number;
   overflow: boolean;
   done: boolean;
+  /** Content-Encoding of the body (compressed responses are recorded decoded). */
+  encoding?: string;
+}
+
+function decoded(body: Buffer, encoding: string | undefined): Buffer {
+  try {
+    if (encoding === "gzip") return gunzipSync(body);
+    if (encoding === "br") return brotliDecompressSync(body);
+  } catch {
+    // recorded as sent
+  }
+  return body;
 }
 
 function headerValue(headers: unknown, name: string): string | undefined {
@@ -72,7 +85,7 @@ export function installResponseAudit(app: FastifyInstance, file: string | null):
     entry.done = true;
     const type = entry.contentType ?? "";
     const streamed = /^text\/event-stream/i.test(type) || entry.overflow;
-    const body = Buffer.concat(entry.chunks);
+    const body = decoded(Buffer.concat(entry.chunks), entry.encoding);
     const line: AuditLine = {
       method: req.method ?? "",
       route: entry.route,
@@ -111,6 +124,7 @@ export function installResponseAudit(app: FastifyInstance, file: string | null):
       entry.status = typeof args[0] === "number" ? args[0] : res.statusCode;
       const headers = args.find((a, i) => i > 0 && typeof a === "object" && a !== null);
       entry.contentType = headerValue(headers, "content-type") ?? (res.getHeader("content-type") as string | undefined) ?? null;
+      entry.encoding = headerValue(headers, "content-encoding") ?? (res.getHeader("content-encoding") as string | undefined);
       return writeHead.apply(this, args);
     };
     let ending = false; // some end() implementations write their chunk through write()
@@ -133,6 +147,7 @@ export function installResponseAudit(app: FastifyInstance, file: string | null):
         entry.status = res.statusCode;
         entry.contentType = (res.getHeader("content-type") as string | undefined) ?? null;
       }
+      entry.encoding ??= res.getHeader("content-encoding") as string | undefined;
       write(req, entry);
     });
     res.once("close", () => write(req, entry));

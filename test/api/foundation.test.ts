@@ -277,10 +277,11 @@ describe("GET /v1/events", () => {
     expect(mine(page.events).map((e) => e.type)).toEqual(["run.queued", "run.started", "run.completed", "run.queued"]);
   });
 
-  it("a cursor past the newest event gives an empty page", async () => {
+  it("a cursor at the newest event gives an empty page; one past it is 400 CODEXD_CURSOR_AHEAD", async () => {
     const last = d.daemon.store.lastSeq;
-    const page = (await get(d, `/v1/events?after=${last + 100}`)).json() as EventPage;
+    const page = (await get(d, `/v1/events?after=${last}`)).json() as EventPage;
     expect(page).toMatchObject({ events: [], nextAfter: null, lastSeq: last });
+    expect((await get(d, `/v1/events?after=${last + 100}`)).json()).toMatchObject({ status: 400, code: "CODEXD_CURSOR_AHEAD", lastSeq: last });
   });
 });
 
@@ -345,18 +346,26 @@ describe("error contract", () => {
     const body = expectProblem(await get(d, "/v1/events?level=loud"), 400, "CODEXD_VALIDATION_FAILED");
     const errors = body.errors as { path: string; message: string }[];
     expect(errors.filter((e) => e.path === "/level")).toHaveLength(1);
-    expect(errors.find((e) => e.path === "/level")!.message).toBe('must be one of "debug", "info", "warn", "error"');
+    expect(errors.find((e) => e.path === "/level")!.message).toBe("must be one of debug, info, warn, error");
+    expect(body.detail).toBe("level must be one of debug, info, warn, error");
   });
 
   it.each([
     ["GET", "/v1/nope"],
     ["GET", "/nope"],
-    ["POST", "/v1/events"],
-    ["DELETE", "/healthz"],
     ["GET", "/v1/events/42/nothing"],
   ] as const)("%s %s -> 404 CODEXD_ROUTE_NOT_FOUND", async (method, url) => {
     const body = expectProblem(await request(d, method, url), 404, "CODEXD_ROUTE_NOT_FOUND");
     expect(body.instance).toBe(url);
+  });
+
+  it.each([
+    ["POST", "/v1/events", "GET, HEAD, OPTIONS"],
+    ["DELETE", "/healthz", "GET, HEAD, OPTIONS"],
+  ] as const)("%s %s (a known path) -> 405 CODEXD_METHOD_NOT_ALLOWED with Allow", async (method, url, allow) => {
+    const response = await request(d, method, url);
+    expectProblem(response, 405, "CODEXD_METHOD_NOT_ALLOWED");
+    expect(response.headers.allow).toBe(allow);
   });
 
   // Raised by the router before any route: reaches the client through frameworkErrors.
@@ -390,7 +399,7 @@ describe("error contract", () => {
       [400, get(d, "/v1/events?bogus=1")],
       [400, get(d, "/v1/events?level=loud")],
       [404, get(d, "/v1/nope")],
-      [404, request(d, "POST", "/v1/events", { headers: { "content-type": "application/json" }, payload: "{}" })],
+      [405, request(d, "POST", "/v1/events", { headers: { "content-type": "application/json" }, payload: "{}" })],
       [400, request(d, "POST", "/v1/child/signal", { headers: { "content-type": "application/json" }, payload: "{not json" })],
       [400, request(d, "POST", "/v1/child/signal", { headers: { "content-type": "application/json" }, payload: '{"signal":"SIGNOPE"}' })],
       [400, request(d, "POST", "/v1/child/signal", { headers: { "content-type": "application/json" }, payload: '{"signal":"SIGTERM","extra":1}' })],

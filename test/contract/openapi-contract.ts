@@ -173,6 +173,11 @@ export class OpenApiContract {
       // shape of an operation: judged as that operation's answer.
       const op = this.matchUrl(method, rec.url);
       if (op && problemCode(rec.body) !== "CODEXD_ROUTE_NOT_FOUND") return this.check({ ...rec, route: op.path.replace(/\{(\w+)\}/g, ":$1") });
+      // OPTIONS on a known path: 204 with Allow, no body.
+      if (method === "OPTIONS" && rec.status === 204) {
+        const known = [...this.ops.values()].some((op) => this.matchUrl(op.method, rec.url) === op);
+        return known ? (rec.body ? ["OPTIONS answered 204 with a body"] : []) : ["OPTIONS answered 204 on a path the contract does not have"];
+      }
       // No route matched (unknown path or method): every such answer is a problem+json of the
       // 4xx family with the Problem component's shape.
       if (rec.status < 400 || rec.status > 499) problems.push(`unrouted request answered ${rec.status}, expected a 4xx problem`);
