@@ -67,7 +67,7 @@ describe("the validator", () => {
   it("fails an undocumented status", () => {
     const problems = contract.check(rec({ status: 418 }));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/status 418 is not documented \(documented: 200, 403, 500\)/);
+    expect(problems[0]).toMatch(/status 418 is not documented \(documented: 200(, \d{3})+\)/);
     expect(contract.check(rec({ method: "POST", route: "/v1/runs", status: 200, body: JSON.stringify(run) }))[0]).toMatch(/status 200 is not documented/);
   });
 
