@@ -48,6 +48,13 @@ export const ResolvedConfig = Type.Object(
       allowedHosts: Type.Array(Type.String({ minLength: 1 }), { description: "Host header names accepted besides loopback and the bound host" }),
       allowedOrigins: Type.Array(Type.String({ pattern: "^https?://" }), { description: "Browser origins accepted besides the daemon's own" }),
       rateLimitPerMinute: Type.Integer({ minimum: 0, description: "Mutating requests per client per minute; 0 disables" }),
+      maxConnections: Type.Integer({
+        minimum: 1,
+        description: "Open HTTP connections at most (streams included); more are closed at once. Default: the open-file limit read at start minus an eighth (at least 64) kept for state files and the child",
+      }),
+      headersTimeoutMs: Type.Integer({ minimum: 100, description: "A request's headers must arrive within this, or 408 and the connection is closed (idle new connections too)" }),
+      requestTimeoutMs: Type.Integer({ minimum: 100, description: "A whole request (headers and body) must arrive within this, or 408 and the connection is closed" }),
+      keepAliveTimeoutMs: Type.Integer({ minimum: 100, description: "An idle kept-alive connection is closed after this" }),
       responseAuditFile: OrNull(
         Type.String({ minLength: 1, description: "Debugging aid, off by default: append every HTTP response (method, route, status, content type, body) to this file as a JSON line" }),
       ),

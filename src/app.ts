@@ -19,6 +19,7 @@ import { installJsonBody } from "./http/json-body.js";
 import { installCompression } from "./http/compression.js";
 import { exactPaths, requireHost } from "./http/request-shape.js";
 import { limitBodyDepth } from "./http/body-depth.js";
+import { connectionServerOptions, installConnectionLimits } from "./http/connection-limits.js";
 import { installDurableReads } from "./http/durable-reads.js";
 import { createMetrics } from "./http/metrics.js";
 import { installResponseAudit } from "./http/response-audit.js";
@@ -53,8 +54,10 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     // Longer ids reach validation (400 naming the limit) instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: "idle",
+    ...connectionServerOptions(daemon.config.http),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installConnectionLimits(app, daemon.config.http);
   for (const schema of sharedSchemas) app.addSchema(schema);
   // Unknown properties are an error, not something to strip silently; bodies are not coerced.
   installValidators(app, sharedSchemas);

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ResolvedConfig } from "../schemas/config.js";
+import { connectionCapFor, descriptorHeadroom, openFileLimit } from "./fd-limit.js";
 import { packageVersion, pinnedCodexCommand } from "./package-info.js";
 
 export type { ResolvedConfig };
@@ -30,6 +31,10 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "http.allowedHosts", env: "CODEXD_ALLOWED_HOSTS", kind: "json" },
   { path: "http.allowedOrigins", env: "CODEXD_ALLOWED_ORIGINS", kind: "json" },
   { path: "http.rateLimitPerMinute", env: "CODEXD_RATE_LIMIT_PER_MINUTE", kind: "integer" },
+  { path: "http.maxConnections", env: "CODEXD_MAX_CONNECTIONS", kind: "integer" },
+  { path: "http.headersTimeoutMs", env: "CODEXD_HEADERS_TIMEOUT_MS", kind: "integer" },
+  { path: "http.requestTimeoutMs", env: "CODEXD_REQUEST_TIMEOUT_MS", kind: "integer" },
+  { path: "http.keepAliveTimeoutMs", env: "CODEXD_KEEP_ALIVE_TIMEOUT_MS", kind: "integer" },
   { path: "http.responseAuditFile", env: "CODEXD_RESPONSE_AUDIT_FILE", kind: "nullable-string" },
   { path: "paths.stateDir", env: "CODEXD_STATE_DIR", kind: "string" },
   { path: "paths.logsDir", env: "CODEXD_LOGS_DIR", kind: "string" },
@@ -111,6 +116,10 @@ function defaults(cwd: string): Tree {
       allowedHosts: [],
       allowedOrigins: [],
       rateLimitPerMinute: 600,
+      maxConnections: connectionCapFor(),
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 10_000,
       responseAuditFile: null,
     },
     eventLog: { maxBytes: 64 * 1024 * 1024, keepFiles: 4 },
@@ -246,6 +255,16 @@ function validate(tree: Tree, origin: Map<string, string>): ResolvedConfig {
       throw new ConfigError(
         `Refusing to listen on ${tree.http.host} without a token: anyone who can reach it could drive Codex. Set CODEXD_TOKEN or CODEXD_TOKEN_FILE, or bind 127.0.0.1`,
       );
+    }
+    const { maxConnections, headersTimeoutMs, requestTimeoutMs } = tree.http;
+    const fdLimit = openFileLimit();
+    if (fdLimit !== null && maxConnections > connectionCapFor(fdLimit)) {
+      throw new ConfigError(
+        `Invalid setting http.maxConnections = ${maxConnections}: the open-file limit is ${fdLimit} and ${descriptorHeadroom(fdLimit)} of it is kept for state files and the child, so at most ${connectionCapFor(fdLimit)} (raise the limit with ulimit -n, or lower CODEXD_MAX_CONNECTIONS)`,
+      );
+    }
+    if (headersTimeoutMs > requestTimeoutMs) {
+      throw new ConfigError(`Invalid setting http.headersTimeoutMs = ${headersTimeoutMs}: expected at most http.requestTimeoutMs (${requestTimeoutMs}); headers are part of the request`);
     }
     if (tree.server.childStrategy === "external" && !tree.server.endpoint) {
       throw new ConfigError("Invalid setting server.endpoint = null: expected a ws:// or unix:// endpoint when server.childStrategy is \"external\" (CODEXD_CHILD_ENDPOINT)");

@@ -55,6 +55,8 @@ export class Daemon {
         this.child.abandon();
         options.onStateDirLost?.(reason);
       },
+      // Out of descriptors or an I/O error is no proof of another owner: keep the directory.
+      onLockCheckFailed: (reason, error) => logger.warn({ reason, code: error?.code, stateDir: config.paths.stateDir }, "state directory lock check failed; keeping the lock and retrying"),
     });
     this.liveEvents = new EventFanout(this.store);
     this.child = new ChildSupervisor({

@@ -42,8 +42,15 @@ export interface StateDirLock {
 }
 
 export interface LockOptions {
-  /** Called once if the lock file stops naming this process (another daemon took it over). */
+  /** Called once if the lock file names another owner (another daemon took it over). */
   onLost?: (reason: string) => void;
+  /**
+   * A heartbeat could not check or restore the lock (EMFILE, ENFILE, EIO, an unreadable record,
+   * a removed file): not proof of another owner, so the lock is kept and checked again next beat.
+   */
+  onCheckFailed?: (reason: string, error?: NodeJS.ErrnoException) => void;
+  /** The first heartbeat that checked the lock fine again after failed ones. */
+  onCheckRecovered?: (failedChecks: number) => void;
   staleAfterMs?: number;
 }
 
@@ -84,7 +91,7 @@ export async function acquireStateDirLock(dir: string, options: LockOptions = {}
   await sweepLeftovers(dir, staleAfterMs);
   const deadline = Date.now() + 2 * staleAfterMs + 3_000;
   for (;;) {
-    if (await createComplete(path, me)) return heldLock(path, me, staleAfterMs, options.onLost);
+    if (await createComplete(path, me)) return heldLock(path, me, staleAfterMs, options);
     const found = await readLock(path);
     if (found === null) continue; // released meanwhile
     const verdict = judge(found.owner, me);
@@ -187,22 +194,56 @@ async function sweepLeftovers(dir: string, staleAfterMs: number): Promise<void> 
   }
 }
 
-function heldLock(path: string, me: LockOwner, staleAfterMs: number, onLost?: (reason: string) => void): StateDirLock {
+/**
+ * The heartbeat: touch the lock while it names this process. Only proof of another owner (a
+ * complete record naming someone else) gives the lock up; a check that fails for any other reason
+ * (out of descriptors, an I/O error, the file removed or garbled) is reported and retried, and a
+ * removed file is put back, so a daemon under load does not leave its directory for nothing.
+ */
+function heldLock(path: string, me: LockOwner, staleAfterMs: number, options: LockOptions): StateDirLock {
   let lost = false;
+  let busy = false;
+  let failedChecks = 0;
+  const failed = (reason: string, error?: NodeJS.ErrnoException) => {
+    failedChecks++;
+    options.onCheckFailed?.(reason, error);
+  };
+  const beat = async () => {
+    let current: Awaited<ReturnType<typeof readLock>>;
+    try {
+      current = await readLock(path);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      return failed(`cannot read ${LOCK_FILE}: ${e.code ?? e.message}`, e);
+    }
+    if (current?.owner && !sameOwner(current.owner, me)) {
+      lost = true;
+      clearInterval(heartbeat);
+      options.onLost?.(`taken over by pid ${current.owner.pid} on ${current.owner.host}`);
+      return;
+    }
+    if (current === null) {
+      // Removed by something that is not a daemon (a daemon's takeover leaves its own record):
+      // put the record back; if another starter linked its own meanwhile, the next beat sees it.
+      const restored = await createComplete(path, me).catch((error: NodeJS.ErrnoException) => error);
+      if (restored !== true) return failed(`${LOCK_FILE} was removed and cannot be put back${restored instanceof Error ? `: ${restored.code ?? restored.message}` : ""}`, restored instanceof Error ? restored : undefined);
+      return failed(`${LOCK_FILE} was removed; put back`);
+    }
+    const now = new Date();
+    const touched = await utimes(path, now, now).then(() => true as const, (error: NodeJS.ErrnoException) => error);
+    if (touched !== true) return failed(`cannot touch ${LOCK_FILE}: ${touched.code ?? touched.message}`, touched);
+    if (current.owner === null) return failed(`${LOCK_FILE} holds an unreadable record; kept and touched`);
+    if (failedChecks > 0) {
+      options.onCheckRecovered?.(failedChecks);
+      failedChecks = 0;
+    }
+  };
   const heartbeat = setInterval(() => {
-    void (async () => {
-      const current = await readLock(path).catch(() => null);
-      if (!current || !sameOwner(current.owner, me)) {
-        if (!lost) {
-          lost = true;
-          clearInterval(heartbeat);
-          onLost?.(current?.owner ? `taken over by pid ${current.owner.pid} on ${current.owner.host}` : "the lock file is gone");
-        }
-        return;
-      }
-      const now = new Date();
-      await utimes(path, now, now).catch(() => {});
-    })();
+    if (busy || lost) return;
+    busy = true;
+    void beat()
+      .catch((error: unknown) => failed(`lock check failed: ${(error as Error).message}`))
+      .finally(() => (busy = false));
   }, Math.max(50, Math.floor(staleAfterMs / 5)));
   heartbeat.unref();
   return {

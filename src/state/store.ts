@@ -49,6 +49,8 @@ export interface StoreOptions {
    * paused past the lock's stale window). The store writes nothing more after that.
    */
   onLockLost?: (reason: string) => void;
+  /** A lock heartbeat failed for a reason that is not another owner (logged; the lock is kept). */
+  onLockCheckFailed?: (reason: string, error?: NodeJS.ErrnoException) => void;
   /** The lock's stale window (default 10 s); shorter in tests. */
   lockStaleAfterMs?: number;
 }
@@ -179,6 +181,7 @@ export class StateStore {
         this.lockLost = reason;
         this.options.onLockLost?.(reason);
       },
+      ...(this.options.onLockCheckFailed ? { onCheckFailed: this.options.onLockCheckFailed } : {}),
     });
     try {
       this.lock = lock;

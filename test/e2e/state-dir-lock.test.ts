@@ -63,3 +63,51 @@ describe("state-dir lock", () => {
     }
   }, 60_000);
 });
+
+/**
+ * A holder under `prlimit --nofile=LIMIT` that opens files until the kernel refuses (EMFILE),
+ * stays out of descriptors across many heartbeats, then frees them. Prints `lost: <reason>` if it
+ * let go of the lock, else `kept <failed checks seen>`, and whether the lock still names it.
+ */
+function starvedHolder(stateDir: string): Promise<string> {
+  const script = `
+    const { openSync, closeSync, readFileSync } = await import("node:fs");
+    const { acquireStateDirLock } = await import(${JSON.stringify(lockModule)});
+    let failed = 0;
+    const lost = [];
+    const lock = await acquireStateDirLock(${JSON.stringify(stateDir)}, {
+      staleAfterMs: 500,
+      onLost: (reason) => lost.push(reason),
+      onCheckFailed: () => failed++,
+    });
+    const fds = [];
+    try {
+      for (;;) fds.push(openSync("/dev/null", "r"));
+    } catch (error) {
+      if (error.code !== "EMFILE") throw error;
+    }
+    // Out of descriptors for at least ten heartbeats (one every 100 ms).
+    const until = Date.now() + 1500;
+    while (lost.length === 0 && (Date.now() < until || failed < 3)) await new Promise((r) => setTimeout(r, 50));
+    for (const fd of fds) closeSync(fd);
+    await new Promise((r) => setTimeout(r, 500));
+    const owner = JSON.parse(readFileSync(${JSON.stringify(join("STATE", "codexd.lock"))}.replace("STATE", ${JSON.stringify(stateDir)}), "utf8"));
+    process.stdout.write(lost.length ? "lost: " + lost[0] : "kept " + failed + " " + (owner.pid === process.pid ? "mine" : "not mine"));
+    await lock.release();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn("prlimit", ["--nofile=64", process.execPath, "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.once("error", reject);
+    child.once("close", () => resolve(out));
+  });
+}
+
+describe("state-dir lock under descriptor exhaustion", () => {
+  it("keeps the lock while checks fail with EMFILE, and says the checks failed", async () => {
+    const stateDir = join(dir, "starved");
+    await mkdir(stateDir);
+    const outcome = await starvedHolder(stateDir);
+    expect(outcome).toMatch(/^kept [1-9]\d* mine$/);
+  }, 30_000);
+});

@@ -136,7 +136,7 @@ export interface Workspace {
   /** A tag shared by all daemons of this workspace (and so by their children). */
   tag: string;
   daemons: DaemonProcess[];
-  start(env?: Record<string, string>): Promise<DaemonProcess>;
+  start(env?: Record<string, string>, launch?: Pick<StartOptions, "prefix" | "readyTimeoutMs">): Promise<DaemonProcess>;
   /** Kill every daemon and every process they led to, then remove the directory. */
   cleanup(): Promise<void>;
 }
@@ -149,8 +149,8 @@ export async function createWorkspace(): Promise<Workspace> {
     stateDir: join(dir, "state"),
     tag,
     daemons: [],
-    async start(env = {}) {
-      const daemon = await startDaemon({ cwd: dir, stateDir: ws.stateDir, tag, env });
+    async start(env = {}, launch = {}) {
+      const daemon = await startDaemon({ cwd: dir, stateDir: ws.stateDir, tag, env, ...launch });
       ws.daemons.push(daemon);
       return daemon;
     },
@@ -217,6 +217,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long to wait for /healthz. */
   readyTimeoutMs?: number;
+  /** A command that execs the daemon, e.g. `["prlimit", "--nofile=256"]` (the pid stays the daemon's). */
+  prefix?: string[];
 }
 
 /** The environment of the test runner without any setting that would leak into the daemon. */
@@ -272,7 +274,8 @@ function spawnDaemon(port: number, options: StartOptions): DaemonProcess {
     ...options.env,
   };
   // Own process group: a kill of the daemon's group never reaches the test runner.
-  const proc = spawn(process.execPath, [cliPath, "serve"], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, cliPath, "serve"];
+  const proc = spawn(command!, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   const keep = (chunk: Buffer) => {
     out += chunk.toString("utf8");

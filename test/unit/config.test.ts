@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, SETTINGS, flagName, loadConfig, redactConfig } from "../../src/config.js";
 import { packageRoot } from "../../src/package-info.js";
+import { connectionCapFor, openFileLimit } from "../../src/fd-limit.js";
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -79,5 +80,21 @@ describe("configuration", () => {
     for (const s of SETTINGS) {
       expect(readme, s.env).toContain(`| \`${s.env}\` | \`--${flagName(s.env)}\` | \`${s.path}\` |`);
     }
+  });
+});
+
+describe("connection limits in the configuration", () => {
+  it("caps connections below the open-file limit read at start, keeping an eighth (at least 64) for the rest", () => {
+    expect(openFileLimit("Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n")).toBe(1024);
+    expect(openFileLimit("no such line")).toBeNull();
+    expect([256, 1024, 20_000].map((n) => connectionCapFor(n))).toEqual([192, 896, 17_500]);
+    expect(load().http.maxConnections).toBe(connectionCapFor(openFileLimit()));
+  });
+
+  it("refuses a connection cap that leaves no headroom below the open-file limit, and headers allowed longer than the request", () => {
+    const limit = openFileLimit();
+    if (limit !== null) expect(() => load({ CODEXD_MAX_CONNECTIONS: String(limit) })).toThrow(/http\.maxConnections = \d+: the open-file limit is \d+/);
+    expect(load({ CODEXD_MAX_CONNECTIONS: "50" }).http.maxConnections).toBe(50);
+    expect(() => load({ CODEXD_HEADERS_TIMEOUT_MS: "5000", CODEXD_REQUEST_TIMEOUT_MS: "1000" })).toThrow(ConfigError);
   });
 });
