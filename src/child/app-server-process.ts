@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { JsonRpcConnection } from "../codex/jsonrpc-connection.js";
+import { CapturedPipe } from "./captured-pipe.js";
 import { processStartTicks, signalGroup, waitForGroupGone } from "./process-group.js";
 
 export interface SpawnSpec {
@@ -8,6 +9,9 @@ export interface SpawnSpec {
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
+
+/** Appends to the child's stdout/stderr log; resolves once written. */
+export type OutputLogAppender = (stream: "stdout" | "stderr", text: string) => Promise<void>;
 
 export interface ExitInfo {
   code: number | null;
@@ -49,12 +53,14 @@ export class AppServerProcess {
   readonly exited: Promise<ExitInfo>;
   readonly startTicks: number | null;
   private exitInfo: ExitInfo | null = null;
+  private readonly stdoutLog: CapturedPipe;
 
   private constructor(
     private readonly proc: ChildProcess,
     readonly pid: number,
     maxLineBytes: number,
     onStderr: (text: string) => void,
+    appendLog: OutputLogAppender,
   ) {
     this.startTicks = processStartTicks(pid);
     this.exited = new Promise((resolve) => {
@@ -64,10 +70,20 @@ export class AppServerProcess {
       });
     });
     this.connection = new JsonRpcConnection({ input: proc.stdout!, output: proc.stdin!, maxLineBytes });
+    this.stdoutLog = new CapturedPipe(proc.stdout!, (text) => appendLog("stdout", text));
+    const stderrLog = new CapturedPipe(proc.stderr!, (text) => appendLog("stderr", text));
     proc.stderr!.setEncoding("utf8");
-    proc.stderr!.on("data", onStderr);
+    proc.stderr!.on("data", (text: string) => {
+      stderrLog.capture(text);
+      onStderr(text);
+    });
     // Errors after spawn (a failed kill of an already-dead pid) must not crash the daemon.
     proc.on("error", () => {});
+  }
+
+  /** Write to the stdout log (what the child printed that is not protocol); reading waits while the log is behind. */
+  logStdout(text: string): void {
+    this.stdoutLog.capture(text);
   }
 
   /** The group id: the child leads its own group (spawned detached). */
@@ -83,7 +99,7 @@ export class AppServerProcess {
     return this.exitInfo;
   }
 
-  static spawn(spec: SpawnSpec, options: { maxLineBytes: number; onStderr: (text: string) => void }): Promise<AppServerProcess> {
+  static spawn(spec: SpawnSpec, options: { maxLineBytes: number; onStderr: (text: string) => void; appendLog: OutputLogAppender }): Promise<AppServerProcess> {
     return new Promise((resolve, reject) => {
       let proc: ChildProcess;
       try {
@@ -107,7 +123,7 @@ export class AppServerProcess {
               : error.message;
         reject(new SpawnError(error.code ?? "EUNKNOWN", reason));
       });
-      proc.once("spawn", () => resolve(new AppServerProcess(proc, proc.pid!, options.maxLineBytes, options.onStderr)));
+      proc.once("spawn", () => resolve(new AppServerProcess(proc, proc.pid!, options.maxLineBytes, options.onStderr, options.appendLog)));
     });
   }
 

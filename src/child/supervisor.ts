@@ -280,8 +280,8 @@ export class ChildSupervisor {
               { command: config.server.childCommand, args: config.server.childArgs, cwd: config.server.childCwd, env: this.deps.env ?? process.env },
               {
                 maxLineBytes: 16 * 1024 * 1024,
+                appendLog: (stream, text) => store.appendChildOutput(stream, text),
                 onStderr: (text) => {
-                  void store.appendChildOutput("stderr", text);
                   this.outputListeners.forEach((l) => l({ stream: "stderr", text }));
                 },
               },
@@ -329,7 +329,8 @@ export class ChildSupervisor {
     void proc.exited.then((exit) => this.serial(() => this.onExit(proc, exit.code, exit.signal)));
     conn.onProtocolError((info: ProtocolErrorInfo) => {
       this.protocolErrors.record(info);
-      void this.deps.store.appendChildOutput("stdout", `${info.sample}\n`);
+      if (proc instanceof AppServerProcess) proc.logStdout(`${info.sample}\n`);
+      else void this.deps.store.appendChildOutput("stdout", `${info.sample}\n`);
     });
     // Raw stdout lines are only split out while someone follows them.
     conn.onRawLine((line) => {

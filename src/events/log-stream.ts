@@ -4,6 +4,7 @@ import { encodeFrame } from "./sse-writer.js";
 import type { StreamEnd, StreamHandle } from "./stream-hub.js";
 import type { EventStreamSettings } from "./event-stream.js";
 import { SubscriberQueue } from "./subscriber-queue.js";
+import { LineCutter, cutLine } from "../child/line-cutter.js";
 
 /**
  * Follow the child's output as SSE: the last `tail` lines from the log file first, then live
@@ -18,16 +19,16 @@ export async function serveLogStream(
   tail: number,
   settings: EventStreamSettings,
 ): Promise<StreamEnd> {
-  const queue = new SubscriberQueue<string>(settings.queueCapacity);
-  let partial = "";
+  // Weighed by size (a unit per KiB), so a reader that falls behind on long lines is ended before
+  // its queue holds more than about queueCapacity KiB.
+  const queue = new SubscriberQueue<string>(settings.queueCapacity, (line) => 1 + (line.length >> 10));
+  // stderr arrives in chunks: cut into whole lines, holding at most a capped unfinished one.
+  const lines = new LineCutter((line) => queue.push(line));
   let delivered = 0;
   const unsubscribe = child.onOutput((output) => {
     if (output.stream !== stream) return;
-    if (stream === "stdout") return queue.push(output.text);
-    // stderr arrives in chunks: cut into whole lines, keep the rest for the next chunk.
-    const pieces = (partial + output.text).split("\n");
-    partial = pieces.pop() ?? "";
-    for (const line of pieces) queue.push(line);
+    if (stream === "stdout") return queue.push(cutLine(output.text));
+    lines.push(output.text);
   });
   const { writer } = handle;
   const encode = (line: string) => {
@@ -37,7 +38,7 @@ export async function serveLogStream(
   let how: StreamEnd = "client-closed";
   try {
     writer.open();
-    await writer.write((await store.tailChildOutput(stream, tail)).map((line) => encodeFrame({ event: stream, data: line })).join(""));
+    await writer.write((await store.tailChildOutput(stream, tail)).map((line) => encodeFrame({ event: stream, data: cutLine(line) })).join(""));
     how = await handle.pump({
       queue,
       encode,
