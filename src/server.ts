@@ -53,6 +53,11 @@ export async function serve(flags: Record<string, string | undefined>): Promise<
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+  if (flags["token"] !== undefined) {
+    process.stderr.write(
+      "codexd: warning: --token puts the token on the command line, where other users of this machine can read it (ps, /proc/<pid>/cmdline); use CODEXD_TOKEN_FILE (a file of mode 0600) instead\n",
+    );
+  }
   const unusable = await probeListen(config.http.host, config.http.port);
   if (unusable) fail(listenFailure(config, unusable));
 

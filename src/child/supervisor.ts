@@ -7,6 +7,7 @@ import { CodexAccount } from "../codex/account.js";
 import { handshake, type ClientInfo } from "../codex/handshake.js";
 import { conflict } from "../errors.js";
 import type { StateStore } from "../state/store.js";
+import { childEnvironment } from "./child-env.js";
 import { AppServerProcess, SpawnError, type StopStep } from "./app-server-process.js";
 import { ConnectError, ExternalLink } from "./external-link.js";
 import { StartLimiter, backoffDelay } from "./backoff.js";
@@ -277,7 +278,7 @@ export class ChildSupervisor {
         config.server.childStrategy === "external"
           ? await ExternalLink.connect(config.server.endpoint ?? "", config.child.readyTimeoutMs)
           : await AppServerProcess.spawn(
-              { command: config.server.childCommand, args: config.server.childArgs, cwd: config.server.childCwd, env: this.deps.env ?? process.env },
+              { command: config.server.childCommand, args: config.server.childArgs, cwd: config.server.childCwd, env: childEnvironment(this.deps.env ?? process.env, config.http.token) },
               {
                 maxLineBytes: 16 * 1024 * 1024,
                 appendLog: (stream, text) => store.appendChildOutput(stream, text),
