@@ -75,6 +75,7 @@ export const ResolvedConfig = Type.Object(
       retention: Type.Integer({ minimum: 0, description: "Finished runs kept in run-registry.json" }),
       concurrency: Type.Integer({ minimum: 1, maximum: 1000, description: "Runs executing at once" }),
       defaultTimeoutMs: Type.Integer({ minimum: 100, description: "A run's timeout when it gives none" }),
+      maxQueued: Type.Integer({ minimum: 1, description: "Runs waiting at most; beyond it POST /v1/runs is 429 CODEXD_QUEUE_FULL with Retry-After" }),
     }),
     sessions: Type.Object({
       retention: Type.Integer({ minimum: 0, description: "Closed sessions kept in session-registry.json (all stay in the event log)" }),

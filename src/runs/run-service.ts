@@ -124,6 +124,7 @@ export class RunService {
         return { run: (await this.deps.store.getRun(existing.runId)) ?? existing, replayed: true };
       }
     }
+    this.ensureQueueRoom();
     const creation = this.enqueue(body, requestHash, idempotencyKey);
     if (idempotencyKey !== undefined) this.creating.set(idempotencyKey, creation);
     try {
@@ -174,6 +175,19 @@ export class RunService {
     return { changed: true, run: ended };
   }
 
+  /** Runs being queued right now count too, so concurrent POSTs cannot overshoot the limit. */
+  private enqueuing = 0;
+
+  /** Refuse a new run while runs.maxQueued wait already: 429 with Retry-After, nothing recorded. */
+  private ensureQueueRoom(): void {
+    const max = this.deps.config.runs.maxQueued;
+    let queued = this.enqueuing;
+    for (const run of this.deps.store.listRuns()) if (run.status === "queued" && ++queued >= max) break;
+    if (queued >= max) {
+      throw new ProblemError(429, "CODEXD_QUEUE_FULL", "Run queue full", `${max} runs are waiting already (runs.maxQueued); retry later`, { maxQueued: max }, { "retry-after": "5" });
+    }
+  }
+
   private async enqueue(body: CreateRunBody, requestHash: string, idempotencyKey: string | undefined): Promise<RunRecord> {
     const at = now();
     const run: RunRecord = {
@@ -201,10 +215,16 @@ export class RunService {
       requestHash,
       approvals: [],
     };
-    const [saved] = await Promise.all([
-      this.deps.store.upsertRun(run),
-      this.event(run, "info", "run.queued", "run queued", { idempotencyKey: idempotencyKey ?? null }),
-    ]);
+    this.enqueuing++;
+    let saved: RunRecord;
+    try {
+      [saved] = await Promise.all([
+        this.deps.store.upsertRun(run),
+        this.event(run, "info", "run.queued", "run queued", { idempotencyKey: idempotencyKey ?? null }),
+      ]);
+    } finally {
+      this.enqueuing--;
+    }
     this.schedule();
     return saved;
   }
