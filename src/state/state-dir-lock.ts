@@ -202,7 +202,8 @@ async function sweepLeftovers(dir: string, staleAfterMs: number): Promise<void> 
  */
 function heldLock(path: string, me: LockOwner, staleAfterMs: number, options: LockOptions): StateDirLock {
   let lost = false;
-  let busy = false;
+  let released = false;
+  let beating: Promise<void> | null = null;
   let failedChecks = 0;
   const failed = (reason: string, error?: NodeJS.ErrnoException) => {
     failedChecks++;
@@ -222,6 +223,7 @@ function heldLock(path: string, me: LockOwner, staleAfterMs: number, options: Lo
       options.onLost?.(`taken over by pid ${current.owner.pid} on ${current.owner.host}`);
       return;
     }
+    if (released) return;
     if (current === null) {
       // Removed by something that is not a daemon (a daemon's takeover leaves its own record):
       // put the record back; if another starter linked its own meanwhile, the next beat sees it.
@@ -239,16 +241,18 @@ function heldLock(path: string, me: LockOwner, staleAfterMs: number, options: Lo
     }
   };
   const heartbeat = setInterval(() => {
-    if (busy || lost) return;
-    busy = true;
-    void beat()
+    if (beating || lost || released) return;
+    beating = beat()
       .catch((error: unknown) => failed(`lock check failed: ${(error as Error).message}`))
-      .finally(() => (busy = false));
+      .finally(() => (beating = null));
   }, Math.max(50, Math.floor(staleAfterMs / 5)));
   heartbeat.unref();
   return {
     async release() {
+      released = true;
       clearInterval(heartbeat);
+      // A beat under way must not put back the file this removes.
+      await beating;
       if (lost) return;
       const current = await readLock(path).catch(() => null);
       if (current && sameOwner(current.owner, me)) await unlink(path).catch(() => {});
