@@ -42,6 +42,7 @@ export type App = FastifyInstance<
 >;
 
 export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promise<App> {
+  const connection = connectionServerOptions(daemon.config.http);
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     logController: new RequestLogController(),
@@ -50,11 +51,11 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     frameworkErrors: frameworkProblem,
     // Errors before routing (431, a malformed request line) and a missing Host are problem+json too.
     clientErrorHandler: clientErrorProblem,
-    http: { requireHostHeader: false },
+    ...connection,
+    http: { ...connection.http, requireHostHeader: false },
     // Longer ids reach validation (400 naming the limit) instead of the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: "idle",
-    ...connectionServerOptions(daemon.config.http),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installConnectionLimits(app, daemon.config.http);

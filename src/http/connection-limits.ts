@@ -1,5 +1,4 @@
 import type { ServerOptions } from "node:http";
-import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 
@@ -21,28 +20,7 @@ export function connectionServerOptions(http: HttpSettings) {
     http: server,
     requestTimeout: http.requestTimeoutMs,
     keepAliveTimeout: http.keepAliveTimeoutMs,
-    clientErrorHandler: answerClientError,
   };
-}
-
-const problemResponse = (status: number, reason: string, code: string, title: string, detail: string) => {
-  const body = JSON.stringify({ type: `https://codexd.dev/problems/${code.toLowerCase()}`, title, status, code, detail });
-  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-};
-
-/** Errors Node raises before a request reaches Fastify (timeouts, unparsable HTTP): problem+json, then close. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === "ECONNRESET" || socket.destroyed) return;
-  let response: string;
-  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
-    response = problemResponse(408, "Request Timeout", "CODEXD_REQUEST_TIMEOUT", "Request not received in time", "The request's headers or body did not arrive within the daemon's timeout; the connection is closed");
-  } else if (error.code === "HPE_HEADER_OVERFLOW") {
-    response = problemResponse(431, "Request Header Fields Too Large", "CODEXD_HEADERS_TOO_LARGE", "Request headers too large", "The request's headers exceed the size the daemon accepts");
-  } else {
-    response = problemResponse(400, "Bad Request", "CODEXD_BAD_REQUEST", "Malformed HTTP request", "The request is not valid HTTP/1.1");
-  }
-  if (socket.writable) socket.end(response);
-  socket.destroySoon();
 }
 
 /**

@@ -185,10 +185,8 @@ export function clientErrorProblem(error: Error & { code?: string }, socket: imp
     detail: `The request is not valid HTTP/1.1 (${error.code ?? "parse error"}): check the request line (METHOD /path HTTP/1.1) and the header syntax`,
   };
   const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + code.toLowerCase(), title, status, code, detail });
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(error);
+  const response = `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  // Ended, not destroyed at once: the answer reaches the client before the connection closes.
+  if (socket.writable) socket.end(response, () => socket.destroy());
+  else socket.destroy();
 }
