@@ -82,8 +82,9 @@ const PROBLEM_TEXT: Record<number, string> = {
   429: "Too many requests",
   500: "Internal error",
   502: "The app-server refused the request or answered unexpectedly",
-  503: "Not ready (the app-server child is not running, or the daemon is shutting down)",
+  503: "Not ready (the app-server child is not running, the daemon is shutting down, or the state directory cannot be written: CODEXD_STORAGE_UNAVAILABLE)",
   504: "The app-server did not answer in time",
+  507: "The state directory is full (CODEXD_STORAGE_FULL): the change was not made",
 };
 
 /** Response headers the API sends, as the contract declares them. */

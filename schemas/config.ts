@@ -67,6 +67,9 @@ export const ResolvedConfig = Type.Object(
       maxBytes: Type.Integer({ minimum: 1024 }),
       keepFiles: Type.Integer({ minimum: 0, maximum: 100 }),
     }),
+    storage: Type.Object({
+      retryIntervalMs: Type.Integer({ minimum: 10, description: "While the state directory cannot be written, how often codexd tries again" }),
+    }),
     streams: Type.Object({
       heartbeatMs: Type.Integer({ minimum: 100, description: "Interval of SSE heartbeat comments" }),
       queueCapacity: Type.Integer({ minimum: 10, description: "Events a slow subscriber may fall behind before it is ended" }),

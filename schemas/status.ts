@@ -44,6 +44,19 @@ export const StatusResponse = Type.Object(
       runs: countsOf(RUN_STATUSES),
       archivedRuns: Type.Integer({ minimum: 0, description: "Finished runs moved to the archive" }),
     }),
+    store: Type.Object(
+      {
+        status: Type.Union([Type.Literal("ok"), Type.Literal("degraded")], {
+          description: "degraded: the state directory cannot be written; writes are refused (507/503), reads answer from memory",
+        }),
+        stateDir: Type.String(),
+        code: Nullable(Type.String({ description: "CODEXD_STORAGE_FULL or CODEXD_STORAGE_UNAVAILABLE while degraded" })),
+        cause: Nullable(Type.String({ description: "errno code of the failed write, e.g. ENOSPC, EROFS" })),
+        reason: Nullable(Type.String()),
+        since: Nullable(IsoDateTime),
+      },
+      { description: "Whether the state directory takes writes" },
+    ),
     events: Type.Object({
       lastSeq: Type.Integer({ minimum: 0 }),
       oldestSeq: Nullable(Type.Integer()),

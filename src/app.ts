@@ -20,7 +20,7 @@ import { installCompression } from "./http/compression.js";
 import { exactPaths, requireHost } from "./http/request-shape.js";
 import { limitBodyDepth } from "./http/body-depth.js";
 import { connectionServerOptions, installConnectionLimits } from "./http/connection-limits.js";
-import { installDurableReads } from "./http/durable-reads.js";
+import { documentStorageResponses, installDurableReads } from "./http/durable-reads.js";
 import { createMetrics } from "./http/metrics.js";
 import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
@@ -81,6 +81,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   installResponseAudit(app, daemon.config.http.responseAuditFile);
   installDurableReads(app, daemon.store);
   documentSecurityResponses(app, problems);
+  documentStorageResponses(app, problems);
   await registerOpenApi(app);
   requireHost(app);
   await installSecurity(app, daemon.config);

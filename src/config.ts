@@ -62,6 +62,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "codex.requestTimeoutMs", env: "CODEXD_CODEX_REQUEST_TIMEOUT_MS", kind: "integer" },
   { path: "approvals.policy", env: "CODEXD_APPROVAL_POLICY", kind: "string" },
   { path: "approvals.timeoutMs", env: "CODEXD_APPROVAL_TIMEOUT_MS", kind: "integer" },
+  { path: "storage.retryIntervalMs", env: "CODEXD_STORAGE_RETRY_INTERVAL_MS", kind: "integer" },
   { path: "streams.heartbeatMs", env: "CODEXD_SSE_HEARTBEAT_MS", kind: "integer" },
   { path: "streams.queueCapacity", env: "CODEXD_SSE_QUEUE_CAPACITY", kind: "integer" },
   { path: "child.restartPolicy", env: "CODEXD_RESTART_POLICY", kind: "string" },
@@ -131,6 +132,7 @@ function defaults(cwd: string): Tree {
     codex: { requestTimeoutMs: 30_000 },
     approvals: { policy: "manual", timeoutMs: 600_000 },
     streams: { heartbeatMs: 15_000, queueCapacity: 10_000 },
+    storage: { retryIntervalMs: 1000 },
     child: {
       restartPolicy: "on-failure",
       readyTimeoutMs: 20_000,

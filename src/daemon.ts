@@ -145,10 +145,16 @@ export class Daemon {
   readiness(): Readiness {
     const running = this.state === "running";
     // Before start the store holds nothing to ask the child about.
-    const checks = { store: running, child: running && this.child.ready, codexAccount: !this.child.account.signInMissing };
+    const fault = this.store.storageFault;
+    const checks = { store: running && !fault, child: running && this.child.ready, codexAccount: !this.child.account.signInMissing };
     const reasons = Object.entries(checks)
       .filter(([, ok]) => !ok)
-      .map(([name]) => (name === "child" && running ? `child is ${this.child.state.status}` : name === "codexAccount" ? "codex is not signed in" : `${name} not ready`));
+      .map(([name]) => {
+        if (name === "child" && running) return `child is ${this.child.state.status}`;
+        if (name === "codexAccount") return "codex is not signed in";
+        if (name === "store" && fault) return `store degraded: state directory ${fault.stateDir} cannot be written: ${fault.cause} (${fault.reason}) since ${fault.since}`;
+        return `${name} not ready`;
+      });
     return { ready: reasons.length === 0, checks, reasons };
   }
 }

@@ -5,6 +5,14 @@ import { SESSION_STATUSES } from "../schemas/sessions.js";
 import { redactConfig } from "./config.js";
 import type { Daemon } from "./daemon.js";
 import { jsonOf } from "./state/record-json.js";
+import { storageProblemCode } from "./state/storage-error.js";
+
+function storeHealth(daemon: Daemon): StatusResponse["store"] {
+  const fault = daemon.store.storageFault;
+  const stateDir = daemon.config.paths.stateDir;
+  if (!fault) return { status: "ok", stateDir, code: null, cause: null, reason: null, since: null };
+  return { status: "degraded", stateDir, code: storageProblemCode(fault), cause: fault.cause, reason: fault.reason, since: fault.since };
+}
 
 export function buildStatus(daemon: Daemon): StatusResponse {
   const { store } = daemon;
@@ -14,6 +22,7 @@ export function buildStatus(daemon: Daemon): StatusResponse {
     child: store.getChildState(),
     codex: { account: daemon.child.account.state },
     counts: countsPart(daemon),
+    store: storeHealth(daemon),
     events: { lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq },
     config: redactConfig(daemon.config),
   };
@@ -29,7 +38,7 @@ export function statusJson(daemon: Daemon): string {
   return (
     `{"identity":${jsonOf(store.getIdentity())},"daemon":${JSON.stringify(daemonPart(daemon))},"child":${jsonOf(store.getChildState())}` +
     `,"codex":${JSON.stringify({ account: daemon.child.account.state })}` +
-    `,"counts":${JSON.stringify(countsPart(daemon))},"events":${JSON.stringify({ lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq })}` +
+    `,"counts":${JSON.stringify(countsPart(daemon))},"store":${JSON.stringify(storeHealth(daemon))},"events":${JSON.stringify({ lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq })}` +
     `,"config":${configJson(daemon.config)}}`
   );
 }

@@ -322,7 +322,8 @@ export class ChildSupervisor {
       },
       { pid: proc.pid, strategy: config.server.childStrategy },
     );
-    void this.awaitReady(proc);
+    // A store that cannot write (disk full) makes the transition fail: logged, never unhandled.
+    void this.awaitReady(proc).catch((error: unknown) => this.deps.logger.error({ err: error }, "cannot record the child's readiness"));
   }
 
   private wire(proc: AppServerLink): void {

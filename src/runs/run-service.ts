@@ -88,6 +88,19 @@ export class RunService {
   start(): void {
     this.deps.child.onStateChange((state) => state.status === "running" && this.schedule());
     this.deps.turns.onTurnEnded(() => this.schedule());
+    this.deps.store.onStorageChange((fault) => fault === null && void this.afterStorageRecovered());
+    this.schedule();
+  }
+
+  /**
+   * The state dir is writable again: a run whose end could not be recorded while it was not is
+   * ended now (its turn is over and its result is gone), and queued runs go on.
+   */
+  private async afterStorageRecovered(): Promise<void> {
+    for (const run of this.deps.store.listRuns()) {
+      if (run.status !== "running" || this.executing.has(run.runId)) continue;
+      await this.finish(run, "interrupted", { code: "CODEXD_STORAGE_UNAVAILABLE", message: "the run's end could not be recorded while the state directory could not be written" }).catch(() => undefined);
+    }
     this.schedule();
   }
 
@@ -245,6 +258,8 @@ export class RunService {
         for (const run of this.deps.store.listRuns()) {
           if (this.executing.size >= this.deps.config.runs.concurrency) break;
           if (run.status !== "queued" || this.executing.has(run.runId)) continue;
+          // A run whose creation is not durable yet may still be taken back: never start it early.
+          if (!this.deps.store.isDurable("runs", run.runId)) continue;
           if (run.sessionId) {
             // Later runs on a session wait behind earlier ones, and behind a turn started elsewhere.
             const session = this.deps.store.getSession(run.sessionId);
@@ -267,8 +282,17 @@ export class RunService {
     const { store, sessions, turns } = this.deps;
     const exec = this.executing.get(queued.runId)!;
     const startedAt = now();
-    let run = await store.upsertRun({ ...queued, status: "running", startedAt, updatedAt: startedAt, attempt: (queued.attempt ?? 0) + 1 });
-    await this.event(run, "info", "run.started", "run started");
+    let run: RunRecord;
+    try {
+      [run] = await Promise.all([
+        store.upsertRun({ ...queued, status: "running", startedAt, updatedAt: startedAt, attempt: (queued.attempt ?? 0) + 1 }),
+        this.event(queued, "info", "run.started", "run started"),
+      ]);
+    } catch (error) {
+      // Not durable, so taken back: the run is still queued and starts once the store can write.
+      this.executing.delete(queued.runId);
+      throw error;
+    }
     try {
       if (!run.sessionId) {
         const session = await sessions.create({

@@ -81,8 +81,13 @@ export class EventLog {
         if (points.lastOffset === null || before - points.lastOffset >= PROBE) points.add(first, before);
       }
     } catch (error) {
-      // Leave no partial batch behind: the records were not acknowledged.
-      await handle.truncate(before).catch(() => {});
+      // Leave no partial batch behind: the records were not acknowledged. When even that fails,
+      // say so: part of the batch may be on disk, and its seqs must not be used again.
+      const cut = await handle.truncate(before).then(
+        () => true,
+        () => false,
+      );
+      if (!cut && error && typeof error === "object") Object.assign(error, { partial: true });
       throw error;
     }
     if (this.size >= this.options.maxBytes) await this.rotate();

@@ -36,6 +36,21 @@ export class GroupCommit {
     return this.flushing ?? Promise.resolve();
   }
 
+  /**
+   * Reject everyone waiting for the next flush: their changes were built on a flush that failed
+   * and have been taken back, so no later flush will carry them.
+   */
+  rejectQueued(error: unknown): void {
+    const queued = this.waiters;
+    this.waiters = [];
+    for (const w of queued) w.reject(error);
+  }
+
+  /** Whether a flush is running or waiting to run. */
+  get busy(): boolean {
+    return this.running !== null || this.scheduled || this.waiters.length > 0;
+  }
+
   /** Resolves when nothing is queued or being flushed. */
   async idle(): Promise<void> {
     while (this.running || this.scheduled || this.waiters.length > 0) {

@@ -12,6 +12,11 @@ export class RecentEvents {
     if (this.items.length >= this.capacity * 2) this.items = this.items.slice(-this.capacity);
   }
 
+  /** Forget the events with seq above `seq` (newest last): they were taken back, never written. */
+  dropAfter(seq: number): void {
+    while (this.items.length > 0 && this.items.at(-1)!.seq > seq) this.items.pop();
+  }
+
   /** Newest `capacity` events, oldest first. */
   list(): CodexdEvent[] {
     return this.items.length > this.capacity ? this.items.slice(-this.capacity) : this.items.slice();

@@ -17,6 +17,7 @@ import { RecentEvents } from "./recent-events.js";
 import { RotatingLogFile } from "./rotating-log-file.js";
 import { RunArchive } from "./run-archive.js";
 import { acquireStateDirLock, type StateDirLock } from "./state-dir-lock.js";
+import { StorageError, classifyStorageError, storageProblemCode, type StorageFault } from "./storage-error.js";
 import { matchesEventQuery } from "./event-filter.js";
 import { StatusCounts } from "./status-counts.js";
 import { rememberJson } from "./record-json.js";
@@ -55,6 +56,8 @@ export interface StoreOptions {
   lockStaleAfterMs?: number;
 }
 
+export type { StorageFault } from "./storage-error.js";
+
 export interface SessionRegistry {
   updatedAt: string | null;
   sessions: SessionRecord[];
@@ -84,6 +87,13 @@ export interface TurnRegistry {
 }
 
 type Doc = "identity" | "daemon" | "sessions" | "runs" | "turns" | "recent";
+type RecordDoc = "sessions" | "runs" | "turns";
+/** A registry record as it was before the first change not yet durable (undefined: it did not exist). */
+interface Undo {
+  doc: RecordDoc;
+  id: string;
+  prev: SessionRecord | RunRecord | TurnRecord | undefined;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 /** A shallow shape check: enough to tell a damaged file from a good one. */
@@ -93,14 +103,14 @@ const hasArray =
     isObject(v) && Array.isArray(v[key]);
 
 /** Remove the oldest entries that `finished` selects until at most `keep` of them remain. */
-function dropOldest<T>(map: Map<string, T>, finished: (item: T) => boolean, keep: number, dropped?: (item: T) => void): void {
+function dropOldest<T>(map: Map<string, T>, finished: (item: T) => boolean, keep: number, dropped: (id: string, item: T) => void): void {
   let excess = -keep;
   for (const item of map.values()) if (finished(item)) excess++;
   for (const [id, item] of map) {
     if (excess <= 0) return;
     if (finished(item)) {
       map.delete(id);
-      dropped?.(item);
+      dropped(id, item);
       excess--;
     }
   }
@@ -145,6 +155,15 @@ export class StateStore {
   private readonly eventLog: EventLog;
   private readonly archive: RunArchive;
   private readonly childLogs: Record<"stdout" | "stderr", RotatingLogFile>;
+  /** Records changed since the last durable flush (and in the flush running), to take back when it fails. */
+  private undo = new Map<string, Undo>();
+  private flushingUndo: Map<string, Undo> | null = null;
+  /** Set while the state dir cannot be written; cleared by the first flush that succeeds again. */
+  private fault: StorageFault | null = null;
+  /** Seq of the queued `store.recovered` event; its flush succeeding ends the fault. */
+  private recoverySeq: number | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly storageListeners = new Set<(fault: StorageFault | null) => void>();
   private readonly now: () => Date;
   private readonly uuid: () => string;
   private readonly pid: () => number | null;
@@ -313,6 +332,7 @@ export class StateStore {
   }
   async upsertTurn(record: TurnRecord): Promise<TurnRecord> {
     const frozen = deepFreeze({ ...record });
+    this.remember("turns", record.turnId);
     this.turns.set(record.turnId, frozen);
     this.turnsUpdatedAt = this.now().toISOString();
     await this.markDirty("turns");
@@ -381,6 +401,7 @@ export class StateStore {
 
   async upsertSession(record: SessionRecord): Promise<SessionRecord> {
     const frozen = deepFreeze({ ...record });
+    this.remember("sessions", record.sessionId);
     this.putSession(frozen);
     this.sessionsUpdatedAt = this.now().toISOString();
     await this.markDirty("sessions");
@@ -395,6 +416,7 @@ export class StateStore {
 
   async upsertRun(record: RunRecord): Promise<RunRecord> {
     const frozen = deepFreeze({ ...record });
+    this.remember("runs", record.runId);
     this.putRun(frozen);
     this.runsUpdatedAt = this.now().toISOString();
     await this.markDirty("runs");
@@ -404,6 +426,7 @@ export class StateStore {
   /** Record an event; resolves once it is durable in events.jsonl. */
   async recordEvent(input: EventInput): Promise<CodexdEvent> {
     if (!this.opened || this.closing) throw new Error("state store is not open");
+    this.queueRecoveryEvents();
     const event: CodexdEvent = {
       seq: this.nextSeq,
       createdAt: this.now().toISOString(),
@@ -426,6 +449,12 @@ export class StateStore {
       event.detail = { ...Object.fromEntries(kept), unrecordable: true, reason: (error as Error).message };
       line = JSON.stringify(event);
     }
+    this.enqueueEvent(event, line);
+    await this.commits.commit();
+    return event;
+  }
+
+  private enqueueEvent(event: CodexdEvent, line: string): void {
     // The seq is taken only once the event is certain to be written: a failure leaves no hole.
     this.nextSeq++;
     deepFreeze(event);
@@ -435,8 +464,50 @@ export class StateStore {
     this.recent.push(event);
     this.recentUpdatedAt = event.createdAt;
     this.dirty.add("recent");
-    await this.commits.commit();
-    return event;
+  }
+
+  /** Why the state dir cannot be written now, or null while it can. */
+  get storageFault(): StorageFault | null {
+    return this.fault;
+  }
+
+  /** Whether this record's latest change is durable (a run not yet durable must not be executed). */
+  isDurable(doc: RecordDoc, id: string): boolean {
+    const key = `${doc}:${id}`;
+    return !this.undo.has(key) && !(this.flushingUndo?.has(key) ?? false);
+  }
+
+  /** Called when the store becomes degraded (with the fault) and when it recovers (with null). */
+  onStorageChange(listener: (fault: StorageFault | null) => void): () => void {
+    this.storageListeners.add(listener);
+    return () => this.storageListeners.delete(listener);
+  }
+
+  private remember(doc: RecordDoc, id: string): void {
+    const key = `${doc}:${id}`;
+    if (!this.undo.has(key)) this.undo.set(key, { doc, id, prev: this.mapOf(doc).get(id) });
+  }
+
+  private mapOf(doc: RecordDoc): Map<string, SessionRecord | RunRecord | TurnRecord> {
+    return (doc === "runs" ? this.runs : doc === "sessions" ? this.sessions : this.turns) as Map<string, SessionRecord | RunRecord | TurnRecord>;
+  }
+
+  /**
+   * While degraded, the first write that gets through also tells the story: `store.degraded`
+   * (when and why, which could not be written then) and `store.recovered` go first in its flush.
+   */
+  private queueRecoveryEvents(): void {
+    if (!this.fault || this.recoverySeq !== null) return;
+    const fault = this.fault;
+    const at = this.now();
+    const base = { createdAt: at.toISOString(), bootId: this.bootId };
+    const detail = { stateDir: fault.stateDir, cause: fault.cause, reason: fault.reason, code: storageProblemCode(fault), since: fault.since };
+    const degraded: CodexdEvent = { seq: this.nextSeq, ...base, level: "error", type: "store.degraded", message: `state directory ${fault.stateDir} could not be written: ${fault.cause} (${fault.reason})`, detail };
+    this.enqueueEvent(degraded, JSON.stringify(degraded));
+    const downMs = Math.max(0, at.getTime() - Date.parse(fault.since));
+    const recovered: CodexdEvent = { seq: this.nextSeq, ...base, level: "info", type: "store.recovered", message: `state directory ${fault.stateDir} is writable again after ${downMs} ms`, detail: { stateDir: fault.stateDir, cause: fault.cause, since: fault.since, downMs } };
+    this.recoverySeq = recovered.seq;
+    this.enqueueEvent(recovered, JSON.stringify(recovered));
   }
 
   /** Events after a cursor, from the cache when it reaches back far enough, else from disk. */
@@ -453,6 +524,9 @@ export class StateStore {
 
   /** Resolves once every mutation made before this call is durable (at once when all are). */
   settled(): Promise<void> {
+    // Degraded: what failed was taken back, so memory is what is on disk, give or take changes
+    // still being tried; reads answer from memory at once (marked degraded by the HTTP layer).
+    if (this.fault) return Promise.resolve();
     // A write that failed left its document dirty with nobody waiting: retry it now, so a read
     // never shows a record that is not on disk (and fails if it still cannot be written).
     const unwritten = this.pendingLines.length > 0 || [...this.dirty].some((doc) => doc !== "recent");
@@ -491,6 +565,8 @@ export class StateStore {
     if (!this.opened || this.closing) return;
     this.closing = true;
     if (this.recentTimer) clearTimeout(this.recentTimer);
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
     this.dirty.add("recent");
     this.dirty.add("daemon");
     try {
@@ -522,22 +598,27 @@ export class StateStore {
 
   private async markDirty(doc: Doc): Promise<void> {
     if (!this.opened) throw new Error("state store is not open");
+    this.queueRecoveryEvents();
     this.dirty.add(doc);
     await this.commits.commit();
   }
 
   /**
    * One group flush: one atomic write per dirty file, then one append+fdatasync for all pending
-   * events. Every mutation queued before it starts is durable when it resolves.
+   * events. Every mutation queued before it starts is durable when it resolves. When it fails,
+   * every change not yet durable is taken back (see rollBack) and the store is degraded.
    */
   private async flush(): Promise<void> {
-    if (this.lockLost) throw new Error(`state directory lock lost (${this.lockLost}): nothing more is written`);
     // Capture everything synchronously: mutations made while this flush runs belong to the next one.
     const eventLines = this.pendingLines;
     const lines = eventLines.join("");
     const events = this.pendingEvents;
     this.pendingLines = [];
     this.pendingEvents = [];
+    const undo = this.undo;
+    this.undo = new Map();
+    this.flushingUndo = undo;
+    if (this.lockLost) return this.rollBack(undo, [], new Error(`state directory lock lost (${this.lockLost}): nothing more is written`), false);
     const recentDue = this.closing || Date.now() - this.lastRecentWrite >= this.recentInterval;
     const docs = [...this.dirty].filter((d) => d !== "recent" || recentDue);
     for (const d of docs) this.dirty.delete(d);
@@ -546,49 +627,55 @@ export class StateStore {
     }
     const toArchive = docs.includes("runs") ? this.archivableRuns() : [];
     // Finished turns and closed sessions beyond retention leave their registry; the event log keeps their story.
-    if (docs.includes("turns")) dropOldest(this.turns, (t) => TERMINAL_TURN_STATUSES.has(t.status), this.config.turns.retention);
-    if (docs.includes("sessions")) dropOldest(this.sessions, (s) => s.status === "closed", this.config.sessions.retention, (s) => this.forgetSession(s));
+    const pruned = (doc: RecordDoc) => (id: string, prev: SessionRecord | TurnRecord) => {
+      if (!undo.has(`${doc}:${id}`)) undo.set(`${doc}:${id}`, { doc, id, prev });
+    };
+    if (docs.includes("turns")) dropOldest(this.turns, (t) => TERMINAL_TURN_STATUSES.has(t.status), this.config.turns.retention, pruned("turns"));
+    if (docs.includes("sessions")) {
+      dropOldest(this.sessions, (s) => s.status === "closed", this.config.sessions.retention, (id, session) => {
+        pruned("sessions")(id, session);
+        this.forgetSession(session);
+      });
+    }
     const payloads = docs.map((d) => [d, this.serialize(d, toArchive)] as const);
     if (docs.includes("recent")) this.lastRecentWrite = Date.now();
 
     const failures: unknown[] = [];
     let runsWritten = false;
+    let eventsMayBeWritten = false;
     const flushStarted = performance.now();
-    const writeEvents = async () => {
-      if (!lines) return;
-      try {
-        await this.eventLog.append(lines);
-      } catch (error) {
-        // Retried with the next flush. Its callers are told it failed, which means "not
-        // acknowledged", not "absent": like a timed-out write, it may still become durable.
-        this.requeue(eventLines, events);
-        failures.push(error);
-      }
-    };
     const writeDoc = async ([doc, payload]: readonly [Doc, string]) => {
       try {
         if (doc === "runs" && toArchive.length > 0) await this.archive.append(toArchive);
         await writeFileAtomic(this.pathOf(doc), payload);
         if (doc === "runs") runsWritten = true;
       } catch (error) {
-        this.dirty.add(doc);
         failures.push(error);
       }
     };
     // Records first, then the events that tell of them: a crash in between can leave a record
     // whose event is missing, never an event naming a record that is not on disk.
     await Promise.all(payloads.map(writeDoc));
-    if (failures.length === 0) await writeEvents();
-    else if (lines) this.requeue(eventLines, events);
+    if (failures.length === 0 && lines) {
+      try {
+        await this.eventLog.append(lines);
+      } catch (error) {
+        // A batch the log could not cut back off may be on disk: its seqs are never used again.
+        eventsMayBeWritten = (error as { partial?: boolean }).partial === true;
+        failures.push(error);
+      }
+    }
     if (runsWritten) {
       // Only runs not replaced while the flush ran leave memory; the archive has their final form.
       for (const run of toArchive) if (this.runs.get(run.runId) === run) this.removeRun(run);
     }
-    if (failures.length > 0) throw failures[0];
+    if (failures.length > 0) return this.rollBack(undo, docs, failures[0], eventsMayBeWritten);
+    this.flushingUndo = null;
     const flushMs = performance.now() - flushStarted;
     for (const listener of this.flushListeners) listener(flushMs);
 
     if (events.length > 0) this.durableSeq = events.at(-1)!.seq;
+    if (this.fault && this.recoverySeq !== null && events.some((e) => e.seq === this.recoverySeq)) this.recover();
     if (events.length > 0) for (const listener of [...this.listeners]) listener(events, eventLines);
     if (this.dirty.has("recent") && !this.recentTimer && !this.closing) {
       this.recentTimer = setTimeout(() => {
@@ -618,21 +705,82 @@ export class StateStore {
     this.sessionCounts.change(previous, session);
   }
 
+  /** Put a record back as it was before a change that was taken back (kept lists and counts too). */
+  private restore({ doc, id, prev }: Undo): void {
+    if (doc === "runs") {
+      const current = this.runs.get(id);
+      if (prev) this.putRun(prev as RunRecord);
+      else if (current) this.removeRun(current);
+    } else if (doc === "sessions") {
+      const current = this.sessions.get(id);
+      if (prev) this.putSession(prev as SessionRecord);
+      else if (current) {
+        this.sessions.delete(id);
+        this.forgetSession(current);
+      }
+    } else if (prev) this.turns.set(id, prev as TurnRecord);
+    else this.turns.delete(id);
+  }
+
   /** After dropOldest has taken it out of the map. */
   private forgetSession(session: SessionRecord): void {
     this.sessionOrder.delete(session);
     this.sessionCounts.change(session, null);
   }
 
+  /**
+   * A flush failed: nothing it carried was acknowledged, so nothing of it may stay. Every record
+   * changed since the last durable flush (by this flush's batch and by changes queued behind it,
+   * which were built on it) goes back to its durable version, their events are dropped (their
+   * seqs are used again unless the log may hold them), and everyone waiting on either is told.
+   * A run whose creation failed is thus never executed. The documents this flush wrote are
+   * written again, with the state taken back, by the next flush that succeeds.
+   */
+  private rollBack(undo: Map<string, Undo>, docs: readonly Doc[], error: unknown, eventsMayBeWritten: boolean): never {
+    for (const entry of [...undo.values(), ...[...this.undo.values()].filter((u) => !undo.has(`${u.doc}:${u.id}`))]) this.restore(entry);
+    this.undo = new Map();
+    this.flushingUndo = null;
+    this.pendingLines = [];
+    this.pendingEvents = [];
+    this.recoverySeq = null;
+    if (!eventsMayBeWritten) this.nextSeq = this.durableSeq + 1;
+    this.recent.dropAfter(this.durableSeq);
+    for (const doc of docs) this.dirty.add(doc);
+    this.dirty.add("daemon");
+    const since = this.fault?.since ?? this.now().toISOString();
+    const fault = classifyStorageError(error, this.config.paths.stateDir, since);
+    const wasDegraded = this.fault !== null;
+    this.fault = fault;
+    const refused = new StorageError(fault);
+    this.commits.rejectQueued(refused);
+    if (!wasDegraded) {
+      this.startRetrying();
+      for (const listener of [...this.storageListeners]) listener(fault);
+    }
+    throw refused;
+  }
+
+  /** While degraded, try a small write now and then, so the store recovers without a client's write. */
+  private startRetrying(): void {
+    if (this.retryTimer || this.closing || this.lockLost) return;
+    this.retryTimer = setInterval(() => {
+      if (!this.fault || this.closing) return;
+      if (this.commits.busy) return;
+      void this.markDirty("daemon").catch(() => {});
+    }, this.config.storage.retryIntervalMs).unref();
+  }
+
+  private recover(): void {
+    this.fault = null;
+    this.recoverySeq = null;
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
+    for (const listener of [...this.storageListeners]) listener(null);
+  }
+
   /** Record an event nobody waits on (a failure is reported by the flush's other callers). */
   private recordEventQuietly(input: EventInput): void {
     this.recordEvent(input).catch(() => {});
-  }
-
-  /** Events of a failed flush go first in the next one (concat: a spread could overflow the stack). */
-  private requeue(lines: string[], events: CodexdEvent[]): void {
-    this.pendingLines = lines.concat(this.pendingLines);
-    this.pendingEvents = events.concat(this.pendingEvents);
   }
 
   /** Oldest finished runs beyond the retention count; they move to the archive. */

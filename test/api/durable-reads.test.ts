@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
 import { startInProcessDaemon, type InProcessDaemon } from "../helpers/in-process-daemon.js";
-import { failNextAppend, holdNextAppend } from "../helpers/store-faults.js";
+import { waitUntil } from "../helpers/deadline.js";
+import { failAppends, holdNextAppend } from "../helpers/store-faults.js";
 
 let d: InProcessDaemon | null = null;
 afterEach(async () => {
@@ -39,14 +40,30 @@ describe("durable reads", () => {
     expect(afterRelease, "the answer waited for the flush").toBe(true);
   });
 
-  it("retries a write that failed before it answers a read", async () => {
-    d = await startInProcessDaemon({}, { start: true });
-    failNextAppend(d.daemon.store, "EIO: i/o error", "x.retried");
-    await expect(d.daemon.store.recordEvent({ level: "info", type: "x.retried", message: "first try fails" })).rejects.toThrow(/EIO/);
-    expect((await d.daemon.store.queryEvents({ type: "x.retried" })).events).toHaveLength(0);
-    // The read waits for the retried write (events pages show durable events only anyway).
-    expect((await d.app.inject({ method: "GET", url: "/v1/status" })).statusCode).toBe(200);
-    expect((await d.daemon.store.queryEvents({ type: "x.retried" })).events.map((e) => e.type)).toEqual(["x.retried"]);
+  it("takes a write that failed back; reads answer from memory, marked degraded, until writes get through", async () => {
+    d = await startInProcessDaemon({ CODEXD_STORAGE_RETRY_INTERVAL_MS: "20" }, { start: true });
+    const restore = failAppends(d.daemon.store, "EIO: i/o error");
+    const now = new Date().toISOString();
+    const refused = d.daemon.store.upsertRun({ runId: "run-refused", status: "queued", createdAt: now, updatedAt: now });
+    const told = d.daemon.store.recordEvent({ level: "info", type: "x.refused", message: "never written", runId: "run-refused" });
+    await expect(refused).rejects.toMatchObject({ status: 503, code: "CODEXD_STORAGE_UNAVAILABLE", extra: { cause: "EIO" } });
+    await expect(told).rejects.toMatchObject({ code: "CODEXD_STORAGE_UNAVAILABLE" });
+    expect(await d.daemon.store.getRun("run-refused")).toBeNull();
+
+    const read = await d.app.inject({ method: "GET", url: "/v1/runs/run-refused" });
+    expect(read.statusCode).toBe(404);
+    expect(read.headers["x-codexd-store"]).toBe("degraded");
+    const status = await d.app.inject({ method: "GET", url: "/v1/status" });
+    expect(status.statusCode).toBe(200);
+    expect(status.json().store).toMatchObject({ status: "degraded", cause: "EIO", code: "CODEXD_STORAGE_UNAVAILABLE" });
+
+    restore();
+    await waitUntil(() => d!.daemon.store.storageFault === null, { what: "the store to recover" });
+    const after = await d.app.inject({ method: "GET", url: "/v1/runs/run-refused" });
+    expect(after.statusCode).toBe(404);
+    expect(after.headers["x-codexd-store"]).toBeUndefined();
+    expect((await d.daemon.store.queryEvents({ type: "x.refused" })).events).toHaveLength(0);
+    expect((await d.daemon.store.queryEvents({ type: "store." })).events.map((e) => e.type)).toEqual(["store.degraded", "store.recovered"]);
   });
 
   it("answers health checks while a flush hangs, and reads once nothing is pending", async () => {

@@ -8,6 +8,9 @@ interface Appender {
   append: (text: string) => Promise<void>;
 }
 
+/** An error like the file system's: "ENOSPC: no space left on device" carries code ENOSPC. */
+const errnoError = (message: string) => Object.assign(new Error(message), /^E[A-Z]+:/.test(message) ? { code: message.split(":")[0] } : {});
+
 const eventLogOf = (store: StateStore) => (store as unknown as { eventLog: Appender }).eventLog;
 
 /** The next append waits for `release()`; `entered` resolves once a flush has reached it. */
@@ -37,11 +40,16 @@ export function failNextAppend(store: StateStore, message: string, containing?: 
   log.append = (text) => {
     if (containing !== undefined && !text.includes(containing)) return append(text);
     log.append = append;
-    return Promise.reject(new Error(message));
+    return Promise.reject(errnoError(message));
   };
 }
 
-/** Every append from now on fails with `message`. */
-export function failAppends(store: StateStore, message: string): void {
-  eventLogOf(store).append = () => Promise.reject(new Error(message));
+/** Every append from now on fails with `message`, until the returned function is called. */
+export function failAppends(store: StateStore, message: string): () => void {
+  const log = eventLogOf(store);
+  const append = log.append.bind(log);
+  log.append = () => Promise.reject(errnoError(message));
+  return () => {
+    log.append = append;
+  };
 }

@@ -200,6 +200,39 @@ describe("one store per state dir", () => {
     expect(next.lastSeq).toBeGreaterThan(0);
   });
 
+  it("takes back a failed flush and every change queued behind it, and reuses their seqs", async () => {
+    const store = await open({ CODEXD_STORAGE_RETRY_INTERVAL_MS: "60000" });
+    await store.upsertRun(run("r1"));
+    const durable = store.lastSeq;
+    const restore = failAppends(store, "ENOSPC: no space left on device");
+    const created = store.upsertRun(run("r2"));
+    const told = store.recordEvent({ level: "info", type: "run.queued", message: "r2", runId: "r2" });
+    expect(store.isDurable("runs", "r2")).toBe(false);
+    // Once that flush has begun, a change built on it queues behind it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const cancelled = store.upsertRun({ ...run("r1"), status: "cancelled" });
+    const results = await Promise.allSettled([created, told, cancelled]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ status: 507, code: "CODEXD_STORAGE_FULL" });
+    expect(store.storageFault).toMatchObject({ kind: "full", cause: "ENOSPC", stateDir: temp.config.paths.stateDir });
+    expect(await store.getRun("r2")).toBeNull();
+    expect((await store.getRun("r1"))?.status).toBe("queued");
+
+    restore();
+    const next = await store.recordEvent({ level: "info", type: "x.after", message: "written" });
+    expect(store.storageFault).toBeNull();
+    const lines = (await readFile(temp.config.paths.structuredEventLogPath, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.filter((e) => e.seq > durable).map((e) => [e.seq, e.type])).toEqual([
+      [durable + 1, "store.degraded"],
+      [durable + 2, "store.recovered"],
+      [durable + 3, "x.after"],
+    ]);
+    expect(next.seq).toBe(durable + 3);
+    const reopened = await reopen(store);
+    expect(await reopened.getRun("r2")).toBeNull();
+    expect((await reopened.getRun("r1"))?.status).toBe("queued");
+  });
+
   it("removes the temp files of atomic writes a crash interrupted", async () => {
     temp = await tempState();
     await mkdir(temp.config.paths.stateDir, { recursive: true });
