@@ -66,6 +66,25 @@ function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== "ENOENT") throw error;
 }
 
+export interface RecordsAside {
+  file: string;
+  schema: string;
+  movedTo: string;
+  count: number;
+  /** Why each record failed (the first few). */
+  reasons: string[];
+}
+
+/**
+ * Keep the records of `file` that failed validation for inspection, in `<file>.corrupt-<ts>`
+ * (JSON: the file, when, and each record with why it failed), instead of dropping them.
+ */
+export async function moveRecordsAside(file: string, schema: string, bad: readonly { record: unknown; reason: string }[], now: Date): Promise<RecordsAside> {
+  const movedTo = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, "-")}-records`;
+  await writeFileAtomic(movedTo, `${JSON.stringify({ file, schema, movedAt: now.toISOString(), records: bad }, null, 2)}\n`, false);
+  return { file, schema, movedTo, count: bad.length, reasons: bad.slice(0, 10).map((b) => b.reason) };
+}
+
 /** Move a damaged file out of the way, keeping it for inspection. Returns the new name. */
 export async function moveAside(path: string, now: Date): Promise<string> {
   const aside = `${path}.corrupt-${now.toISOString().replace(/[:.]/g, "-")}`;

@@ -1,7 +1,7 @@
 import { open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { CodexdEvent } from "../../schemas/events.js";
-import { FILE_MODE, fsyncDir } from "./durable-fs.js";
+import { FILE_MODE, fsyncDir, writeFileAtomic } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
 import { rememberJson } from "./record-json.js";
 
@@ -14,6 +14,8 @@ export interface EventLogOptions {
 export interface TailRepair {
   file: string;
   cutBytes: number;
+  /** Where the cut bytes were kept when they held complete lines (records that failed validation). */
+  movedTo: string | null;
 }
 
 /**
@@ -48,9 +50,10 @@ export class EventLog {
     const found = await findValidEnd(this.handle, size, eventSeq);
     let repair: TailRepair | null = null;
     if (found.end < size) {
+      const movedTo = await this.keepCutLines(found.end, size);
       await this.handle.truncate(found.end);
       await this.handle.datasync();
-      repair = { file: this.options.path, cutBytes: size - found.end };
+      repair = { file: this.options.path, cutBytes: size - found.end, movedTo };
     }
     this.size = found.end;
     this.liveFirstSeq = found.end > 0 ? await firstSeq(this.handle) : null;
@@ -58,6 +61,21 @@ export class EventLog {
     if (lastSeq === 0) lastSeq = await this.lastSeqOfRotated();
     this.oldestSeq = await this.findOldestSeq();
     return { lastSeq, repair };
+  }
+
+  /**
+   * A torn last line is what a crash leaves: cut, nothing to keep. Complete lines in the cut part
+   * are records that failed validation (a seq that is not a safe integer, a garbled record):
+   * kept in `<name>.corrupt-<ts>` for inspection.
+   */
+  private async keepCutLines(end: number, size: number): Promise<string | null> {
+    const cut = Buffer.alloc(size - end);
+    await this.handle!.read(cut, 0, cut.length, end);
+    const lastNl = cut.lastIndexOf(0x0a);
+    if (lastNl <= 0 || cut.subarray(0, lastNl).toString("utf8").replace(/\0/g, "").trim() === "") return null;
+    const movedTo = `${this.options.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    await writeFileAtomic(movedTo, cut, false);
+    return movedTo;
   }
 
   /** Append pre-serialized lines (each ending in "\n") durably. */
@@ -279,7 +297,8 @@ function eventSeq(line: string): number | null {
 function parseEvent(line: string): CodexdEvent | null {
   try {
     const value = JSON.parse(line) as Partial<CodexdEvent> | null;
-    if (!value || typeof value !== "object" || !Number.isInteger(value.seq)) return null;
+    // A seq beyond 2^53 (`1e300`) would stop seqs increasing: such a record is not valid.
+    if (!value || typeof value !== "object" || !Number.isSafeInteger(value.seq) || value.seq! < 1) return null;
     rememberJson(value, line);
     return value as CodexdEvent;
   } catch {

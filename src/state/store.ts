@@ -9,11 +9,13 @@ import { TERMINAL_RUN_STATUSES, type RunRecord } from "../../schemas/runs.js";
 import type { SessionRecord } from "../../schemas/sessions.js";
 import { TERMINAL_TURN_STATUSES, type TurnRecord } from "../../schemas/turns.js";
 import { deepFreeze } from "./deep-freeze.js";
-import { ensureDir, removeAbandonedTempFiles, writeFileAtomic } from "./durable-fs.js";
+import { ensureDir, moveRecordsAside, removeAbandonedTempFiles, writeFileAtomic, type RecordsAside } from "./durable-fs.js";
 import { EventLog } from "./event-log.js";
 import { GroupCommit } from "./group-commit.js";
 import { loadJsonDocument, type Recovery } from "./json-document.js";
 import { RecentEvents } from "./recent-events.js";
+import { isValid, partition, type RecordSchema } from "./record-schemas.js";
+import { replayRecords, type ReplaySummary } from "./replay.js";
 import { RotatingLogFile } from "./rotating-log-file.js";
 import { RunArchive } from "./run-archive.js";
 import { acquireStateDirLock, type StateDirLock } from "./state-dir-lock.js";
@@ -60,10 +62,12 @@ export type { StorageFault } from "./storage-error.js";
 
 export interface SessionRegistry {
   updatedAt: string | null;
+  eventSeq?: number;
   sessions: SessionRecord[];
 }
 export interface RunRegistry {
   updatedAt: string | null;
+  eventSeq?: number;
   runs: RunRecord[];
 }
 export interface RecentEventCache {
@@ -95,6 +99,7 @@ interface Undo {
   prev: SessionRecord | RunRecord | TurnRecord | undefined;
 }
 
+const isSafeSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 /** A shallow shape check: enough to tell a damaged file from a good one. */
 const hasArray =
@@ -224,17 +229,30 @@ export class StateStore {
     const abandoned = await removeAbandonedTempFiles(paths.stateDir);
     const at = this.now();
     const recoveries: Recovery[] = [];
+    const restored = new Map<string, Recovery>();
     const load = async <T>(path: string, valid: (v: unknown) => v is T) => {
       const loaded = await loadJsonDocument(path, valid, at);
-      if (loaded.recovery) recoveries.push(loaded.recovery);
+      if (loaded.recovery) {
+        recoveries.push(loaded.recovery);
+        restored.set(path, loaded.recovery);
+      }
       return loaded.value;
     };
-    const identity = await load(paths.identityPath, (v): v is DaemonIdentity => isObject(v) && typeof v.daemonId === "string");
-    const daemon = await load(paths.daemonStatePath, (v): v is DaemonState => isObject(v) && isObject(v.child));
-    const sessions = await load(paths.sessionRegistryPath, hasArray<SessionRegistry>("sessions"));
-    const runs = await load(paths.runRegistryPath, hasArray<RunRegistry>("runs"));
-    const recent = await load(paths.recentEventsPath, hasArray<RecentEventCache>("events"));
-    const turns = await load(paths.turnRegistryPath, hasArray<TurnRegistry>("turns"));
+    // Whole documents are checked against their schema (a bad one is moved aside and its .bak
+    // used); the records of a registry one by one (bad ones are moved aside, the rest is used).
+    const identity = await load(paths.identityPath, isValid<DaemonIdentity>("DaemonIdentity"));
+    const daemon = await load(paths.daemonStatePath, isValid<DaemonState>("DaemonState"));
+    const asides: RecordsAside[] = [];
+    const records = async <D extends Record<K, unknown[]>, K extends string>(path: string, key: K, schema: RecordSchema, doc: D | null) => {
+      if (!doc) return doc;
+      const { good, bad } = partition<unknown>(schema, doc[key]);
+      if (bad.length > 0) asides.push(await moveRecordsAside(path, schema, bad, at));
+      return { ...doc, [key]: good } as D;
+    };
+    const sessions = await records(paths.sessionRegistryPath, "sessions", "Session", await load(paths.sessionRegistryPath, hasArray<SessionRegistry>("sessions")));
+    const runs = await records(paths.runRegistryPath, "runs", "Run", await load(paths.runRegistryPath, hasArray<RunRegistry>("runs")));
+    const recent = await records(paths.recentEventsPath, "events", "Event", await load(paths.recentEventsPath, hasArray<RecentEventCache>("events")));
+    const turns = await records(paths.turnRegistryPath, "turns", "Turn", await load(paths.turnRegistryPath, hasArray<TurnRegistry>("turns")));
 
     const log = await this.eventLog.open();
     const archive = await this.archive.open();
@@ -249,12 +267,14 @@ export class StateStore {
     this.runsUpdatedAt = runs?.updatedAt ?? null;
     for (const t of turns?.turns ?? []) this.turns.set(t.turnId, deepFreeze(t));
     this.turnsUpdatedAt = turns?.updatedAt ?? null;
+    const replays = await this.replayRestored(restored, sessions, runs);
 
     const tail = await this.eventLog.readTail(this.config.eventCacheSize);
     const cached = tail.length > 0 ? tail : (recent?.events ?? []);
     for (const event of cached) this.recent.push(deepFreeze(event));
     this.recentUpdatedAt = recent?.updatedAt ?? null;
-    const maxRecent = recent?.events.reduce((m, e) => Math.max(m, e.seq ?? 0), 0) ?? 0;
+    // Every one of these is a validated safe integer: seq continues from the highest of them.
+    const maxRecent = recent?.events.reduce((m, e) => Math.max(m, e.seq), 0) ?? 0;
     this.nextSeq = Math.max(log.lastSeq, maxRecent, daemon?.lastEventSeq ?? 0, this.recent.lastSeq) + 1;
     this.durableSeq = this.nextSeq - 1;
     this.opened = true;
@@ -266,6 +286,22 @@ export class StateStore {
         type: "state.recovered",
         message: `${r.file} was ${r.problem}; ${r.usedBackup ? "restored from .bak" : "started empty"}`,
         detail: { ...r },
+      });
+    }
+    for (const a of asides) {
+      this.recordEventQuietly({
+        level: "warn",
+        type: "state.recovered",
+        message: `${a.count} record(s) of ${a.file} did not match the ${a.schema} schema; moved aside to ${a.movedTo}, the rest is used`,
+        detail: { problem: "invalid-records", ...a },
+      });
+    }
+    for (const r of replays) {
+      this.recordEventQuietly({
+        level: "warn",
+        type: "state.recovered",
+        message: `${r.file}: replayed ${r.events} event(s) after seq ${r.from} over the restored version; ${r.changed.length} record(s) brought up to date, ${r.rebuilt.length} rebuilt from events`,
+        detail: { problem: "replayed-events", ...r },
       });
     }
     if (abandoned.length > 0) {
@@ -280,7 +316,7 @@ export class StateStore {
       this.recordEventQuietly({
         level: "warn",
         type: "state.recovered",
-        message: `cut ${log.repair.cutBytes} bytes of torn tail from ${log.repair.file}`,
+        message: `cut ${log.repair.cutBytes} bytes of torn or invalid tail from ${log.repair.file}${log.repair.movedTo ? `; kept in ${log.repair.movedTo}` : ""}`,
         detail: { ...log.repair, problem: "torn-tail" },
       });
     }
@@ -294,6 +330,32 @@ export class StateStore {
     }
     await this.commits.commit();
     return this.snapshot();
+  }
+
+  /**
+   * A registry taken from its `.bak`, or started empty, is older than what was acknowledged:
+   * the run.* / session.* events newer than its stamp are applied over it (see replay.ts).
+   */
+  private async replayRestored(restored: Map<string, Recovery>, sessions: SessionRegistry | null, runs: RunRegistry | null): Promise<(ReplaySummary & { file: string })[]> {
+    const { paths } = this.config;
+    const readAfter = (after: number, limit: number, keep: (e: CodexdEvent) => boolean) => this.eventLog.readAfter(after, limit, keep);
+    const out: (ReplaySummary & { file: string })[] = [];
+    const stampOf = (doc: { eventSeq?: unknown } | null, recovery: Recovery) => (recovery.usedBackup && isSafeSeq(doc?.eventSeq) ? doc.eventSeq : 0);
+    const sessionsRecovery = restored.get(paths.sessionRegistryPath);
+    if (sessionsRecovery) {
+      const replayed = new Map(this.sessions);
+      const summary = await replayRecords(readAfter, stampOf(sessions, sessionsRecovery), { sessions: replayed });
+      for (const id of summary.changed) this.putSession(deepFreeze(replayed.get(id)!));
+      if (summary.events > 0) out.push({ file: paths.sessionRegistryPath, ...summary });
+    }
+    const runsRecovery = restored.get(paths.runRegistryPath);
+    if (runsRecovery) {
+      const replayed = new Map(this.runs);
+      const summary = await replayRecords(readAfter, stampOf(runs, runsRecovery), { runs: replayed, archived: (id) => this.archive.has(id) });
+      for (const id of summary.changed) this.putRun(deepFreeze(replayed.get(id)!));
+      if (summary.events > 0) out.push({ file: paths.runRegistryPath, ...summary });
+    }
+    return out;
   }
 
   snapshot(): StatusSnapshot {
@@ -805,15 +867,17 @@ export class StateStore {
         return `${JSON.stringify(this.identity, null, 2)}\n`;
       case "daemon":
         return `${JSON.stringify(this.daemon, null, 2)}\n`;
+      // eventSeq: the newest event recorded when this version was taken; a restore from `.bak`
+      // replays the events after it.
       case "sessions":
-        return `${JSON.stringify({ updatedAt: this.sessionsUpdatedAt, sessions: [...this.sessions.values()] })}\n`;
+        return `${JSON.stringify({ updatedAt: this.sessionsUpdatedAt, eventSeq: this.nextSeq - 1, sessions: [...this.sessions.values()] })}\n`;
       case "runs": {
         const leaving = new Set(archived);
         const runs = [...this.runs.values()].filter((r) => !leaving.has(r));
-        return `${JSON.stringify({ updatedAt: this.runsUpdatedAt, runs })}\n`;
+        return `${JSON.stringify({ updatedAt: this.runsUpdatedAt, eventSeq: this.nextSeq - 1, runs })}\n`;
       }
       case "turns":
-        return `${JSON.stringify({ updatedAt: this.turnsUpdatedAt, turns: [...this.turns.values()] })}\n`;
+        return `${JSON.stringify({ updatedAt: this.turnsUpdatedAt, eventSeq: this.nextSeq - 1, turns: [...this.turns.values()] })}\n`;
       case "recent":
         return `${JSON.stringify({ maxEntries: this.recent.capacity, updatedAt: this.recentUpdatedAt, events: this.recent.list() })}\n`;
     }

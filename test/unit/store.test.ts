@@ -48,7 +48,7 @@ describe("state store", () => {
     }
     expect((await stat(p.stateDir)).mode & 0o777).toBe(0o700);
     const registry = JSON.parse(await readFile(p.sessionRegistryPath, "utf8"));
-    expect(registry).toEqual({ updatedAt: null, sessions: [] });
+    expect(registry).toMatchObject({ updatedAt: null, sessions: [] });
     const recent = JSON.parse(await readFile(p.recentEventsPath, "utf8"));
     expect(recent.maxEntries).toBe(500);
   });
@@ -93,7 +93,7 @@ describe("state store", () => {
 
   it("closes a session like the seed does", async () => {
     const store = await open();
-    await store.upsertSession({ sessionId: "s1", status: "active", currentTurnId: "t1", updatedAt: "x" });
+    await store.upsertSession({ sessionId: "s1", status: "active", currentTurnId: "t1", updatedAt: new Date().toISOString() });
     const closed = await store.closeSession("s1");
     expect(closed).toMatchObject({ status: "closed", currentTurnId: null });
     expect(await store.closeSession("nope")).toBeNull();
@@ -256,12 +256,12 @@ describe("recovery", () => {
     it(`recovers a corrupt ${key} from .bak and records state.recovered`, async () => {
       // Identity is written once per start, so a second start is what gives it a .bak.
       let store = await reopen(await open());
-      await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: "x" });
+      await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: new Date().toISOString() });
       await store.upsertRun(run("r1"));
       await store.recordEvent({ level: "info", type: "before", message: "x" });
       await store.updateChildState({ lastError: "kept" });
       // A second write of each document makes sure a .bak of a good version exists.
-      await store.upsertSession({ sessionId: "s2", status: "idle", currentTurnId: null, updatedAt: "x" });
+      await store.upsertSession({ sessionId: "s2", status: "idle", currentTurnId: null, updatedAt: new Date().toISOString() });
       await store.upsertRun(run("r2"));
       await store.close();
       const path = temp.config.paths[key];
@@ -282,8 +282,8 @@ describe("recovery", () => {
 
   it("treats an empty file as damage, not as a fresh start", async () => {
     let store = await open();
-    await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: "x" });
-    await store.upsertSession({ sessionId: "s2", status: "idle", currentTurnId: null, updatedAt: "x" });
+    await store.upsertSession({ sessionId: "s1", status: "idle", currentTurnId: null, updatedAt: new Date().toISOString() });
+    await store.upsertSession({ sessionId: "s2", status: "idle", currentTurnId: null, updatedAt: new Date().toISOString() });
     await store.close();
     await truncate(temp.config.paths.sessionRegistryPath, 0);
     store = await open({}, true);
