@@ -33,7 +33,7 @@ async function start(settings: Record<string, string> = {}): Promise<ListeningDa
   env = await startListeningDaemon(settings);
   // The child's own events (child.state_changed ...) are allowed in every range checked below,
   // but waiting for it keeps them out of the way of the measurements.
-  const { matched, state } = await env.daemon.child.waitFor("ready", 10_000, ["fatal"]);
+  const { matched, state } = await env.daemon.child.waitFor("ready", 60_000, ["fatal"]);
   if (!matched || state.status !== "running") throw new Error(`fake child not ready: ${JSON.stringify(state)}`);
   // The status changes before its child.state_changed event is durable; an event recorded now is
   // flushed after it, so once this one resolves that event is in the log, not in a test's range.
@@ -132,7 +132,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
       expect(conn.headers["content-type"]).toMatch(/^text\/event-stream/);
       expect(conn.headers["x-codexd-after"]).toBe(String(cursor));
       // Let a few hundred events through, then cut the connection in the middle of the flow.
-      await conn.waitFor(() => conn.seqs().length >= 300, { timeoutMs: 10_000, what: "300 events before the drop" });
+      await conn.waitFor(() => conn.seqs().length >= 300, { timeoutMs: 90_000, what: "300 events before the drop" });
       conn.destroy();
       received.push(...conn.events<CodexdEvent>());
       cursor = received.at(-1)!.seq;
@@ -141,7 +141,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     expect(writer.count).toBeGreaterThan(900);
     const conn = await conns.open(streamUrl(d), { headers: { "last-event-id": String(cursor) } });
     expect(conn.status).toBe(200);
-    await conn.waitForSeq(last, 15_000);
+    await conn.waitForSeq(last, 90_000);
     received.push(...conn.events<CodexdEvent>());
 
     expectContiguous(
@@ -188,13 +188,13 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
 
     for (let drop = 1; drop <= 3; drop++) {
       const before = got.length;
-      await waitUntil(() => got.length >= before + 300, { timeoutMs: 10_000, intervalMs: 2, what: `300 more events before drop ${drop}` });
+      await waitUntil(() => got.length >= before + 300, { timeoutMs: 90_000, intervalMs: 2, what: `300 more events before drop ${drop}` });
       for (const socket of sockets) socket.destroy();
     }
     const last = await writer.stop();
-    await waitUntil(() => got.at(-1)!.seq >= last, { timeoutMs: 15_000, intervalMs: 5, what: `the client to reach seq ${last}` });
+    await waitUntil(() => got.at(-1)!.seq >= last, { timeoutMs: 90_000, intervalMs: 5, what: `the client to reach seq ${last}` });
     abort.abort();
-    await withDeadline(consumer, 20_000, "streamEvents() to end on abort");
+    await withDeadline(consumer, 90_000, "streamEvents() to end on abort");
 
     expect(opened, "the client reconnected after each drop").toBeGreaterThanOrEqual(4);
     expectContiguous(
@@ -224,7 +224,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
       // Cursors far back (replay crosses pages and, with the small cache, files), near the tail, at
       // the tail, and none at all (the daemon picks the live tail and says which in x-codexd-after).
       for (let round = 0; round < 3; round++) {
-        await waitUntil(() => writer.count >= 300 * (round + 1), { timeoutMs: 10_000, intervalMs: 2, what: "writer progress" });
+        await waitUntil(() => writer.count >= 300 * (round + 1), { timeoutMs: 90_000, intervalMs: 2, what: "writer progress" });
         const tail = d.daemon.store.lastSeq;
         for (const after of [0, Math.max(0, tail - 1200), Math.max(0, tail - 3), tail]) {
           const conn = await conns.open(streamUrl(d, { after }));
@@ -249,7 +249,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
         "store",
       );
       for (const { after, conn } of streams) {
-        await conn.waitForSeq(last, 20_000);
+        await conn.waitForSeq(last, 90_000);
         expectContiguous(conn.seqs(), after + 1, last, `stream after=${after}`);
         expect(conn.events<CodexdEvent>()).toEqual(all.slice(after));
         // id: is the seq, event: the type.
@@ -332,12 +332,12 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     // Every recordEvent resolved while the stalled reader had not read (its events sit unread).
     expect(stalled.seqs().length).toBeLessThan(total / 2);
 
-    await fast.waitForSeq(last, 20_000);
+    await fast.waitForSeq(last, 90_000);
     expectContiguous(fast.seqs(), from + 1, last, "fast reader");
     expect(fast.messages.some((m) => m.event === "overflow")).toBe(false);
 
     stalled.resume();
-    await stalled.waitDone(15_000);
+    await stalled.waitDone(90_000);
     const final = stalled.messages.at(-1)!;
     expect(final.event, stalled.describe()).toBe("overflow");
     const { lastSeq } = JSON.parse(final.data) as { lastSeq: number };
@@ -347,7 +347,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
 
     const resumed = await conns.open(streamUrl(d), { headers: { "last-event-id": String(lastSeq) } });
     expect(resumed.status).toBe(200);
-    await resumed.waitForSeq(last, 20_000);
+    await resumed.waitForSeq(last, 90_000);
     expectContiguous([...stalled.seqs(), ...resumed.seqs()], from + 1, last, "stalled reader after resuming");
   });
 
@@ -398,7 +398,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
       const conn = streams[i]!;
       const expected = all.filter(f.keep);
       expect(expected.length, JSON.stringify(f.query)).toBeGreaterThan(0);
-      await conn.waitFor(() => conn.seqs().length >= expected.length, { timeoutMs: 10_000, what: `${expected.length} events for ${JSON.stringify(f.query)}` });
+      await conn.waitFor(() => conn.seqs().length >= expected.length, { timeoutMs: 90_000, what: `${expected.length} events for ${JSON.stringify(f.query)}` });
       expect(conn.events<CodexdEvent>(), JSON.stringify(f.query)).toEqual(expected);
     }
     // Spot checks of the semantics on the test's own events, independent of the predicates above.
@@ -418,9 +418,9 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     const events = await conns.open(streamUrl(d));
     const logs = await conns.open(`${d.baseUrl}/v1/child/logs?follow=true&tail=0`);
     const heartbeats = (c: SseConnection) => c.comments.filter((text) => text === "heartbeat").length;
-    await events.waitFor(() => heartbeats(events) >= 3, { timeoutMs: 5_000, what: "3 heartbeats" });
+    await events.waitFor(() => heartbeats(events) >= 3, { timeoutMs: 90_000, what: "3 heartbeats" });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(500); // ~200 ms apart, not a burst
-    await logs.waitFor(() => heartbeats(logs) >= 2, { timeoutMs: 5_000, what: "2 heartbeats on the child log stream" });
+    await logs.waitFor(() => heartbeats(logs) >= 2, { timeoutMs: 90_000, what: "2 heartbeats on the child log stream" });
     expect(events.messages.map((m) => m.event)).toEqual(["ready"]);
     expect(events.done).toBe(false);
   });
@@ -444,13 +444,13 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     // are generous because a loaded machine is slow, not because a stream may hold it).
     const closing = d.app.close();
     teardown.push(() => closing.catch(() => {}));
-    await withDeadline(closing, 30_000, "app.close() with open streams");
+    await withDeadline(closing, 90_000, "app.close() with open streams");
     const stopping = d.daemon.stop("test");
     teardown.push(() => stopping.catch(() => {}));
-    await withDeadline(stopping, 30_000, "daemon.stop()");
+    await withDeadline(stopping, 90_000, "daemon.stop()");
 
     for (const s of [...streams, logs]) {
-      await s.waitDone(20_000);
+      await s.waitDone(90_000);
       expect(s.messages.at(-1)?.event, s.describe()).toBe("shutdown");
       expect(s.endedCleanly, s.describe()).toBe(true);
     }
@@ -472,7 +472,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     const normal = await conns.open(streamUrl(d, { after: from }));
     if (phase === "live") await fill();
     const last = d.daemon.store.lastSeq;
-    await normal.waitForSeq(last, 20_000);
+    await normal.waitForSeq(last, 90_000);
     expect(stalled.lastSeq() ?? from).toBeLessThan(last);
 
     const shutdown = (async () => {
@@ -483,13 +483,13 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     teardown.push(() => shutdown.catch(() => {}));
     // Without the cut, a stalled reader holds the shutdown forever; the deadline only has to be
     // longer than a loaded machine needs.
-    await withDeadline(shutdown, 30_000, "app.close() + daemon.stop() with a stalled reader");
-    await normal.waitDone(20_000);
+    await withDeadline(shutdown, 90_000, "app.close() + daemon.stop() with a stalled reader");
+    await normal.waitDone(90_000);
     expect(normal.messages.at(-1)?.event).toBe("shutdown");
     // The server ended (or cut) the stalled reader's connection instead of waiting on it: once
     // the reader reads again it finds the end behind what was buffered, not an open stream.
     stalled.resume();
-    await stalled.waitDone(5_000);
+    await stalled.waitDone(90_000);
   });
 
   it("follows the child's stderr (tail, then live lines across a restart) and stdout (raw JSON-RPC lines)", async () => {
@@ -505,7 +505,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
         const body = await getJson("/v1/child/logs?tail=2");
         return body.lines.length === 2 && (body.lines as string[]);
       },
-      { timeoutMs: 5_000, what: "2 stderr lines" },
+      { timeoutMs: 90_000, what: "2 stderr lines" },
     );
     const stderr = await conns.open(`${d.baseUrl}/v1/child/logs?follow=true&tail=2`);
     expect(stderr.status).toBe(200);
@@ -517,7 +517,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     expect(stdout.status).toBe(200);
     const oldPid = d.daemon.child.state.pid;
     await getJson("/v1/child/restart", "POST");
-    const { matched, state } = await d.daemon.child.waitFor("ready", 10_000, ["fatal"]);
+    const { matched, state } = await d.daemon.child.waitFor("ready", 60_000, ["fatal"]);
     expect(matched && state.status).toBe("running");
     const newPid = state.pid!;
     expect(newPid).not.toBe(oldPid);
@@ -528,7 +528,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
         const lines = stderr.messages.slice(2).map((m) => m.data).filter((l) => l.startsWith(`[fake-app-server ${newPid}]`));
         return lines.some((l) => l.includes("initialize")) && lines;
       },
-      { timeoutMs: 10_000, what: `stderr lines of the restarted child (pid ${newPid})` },
+      { timeoutMs: 90_000, what: `stderr lines of the restarted child (pid ${newPid})` },
     );
     expect(fromNew.some((l) => /request \S+ initialize$/.test(l))).toBe(true);
     for (const m of stderr.messages) {
@@ -539,7 +539,7 @@ describe.sequential("GET /v1/events/stream (real HTTP)", () => {
     // stdout: the raw protocol lines, e.g. the new child's answer to initialize.
     const init = await stdout.waitFor(
       () => stdout.messages.map((m) => JSON.parse(m.data) as any).find((msg) => typeof msg.result?.userAgent === "string"),
-      { timeoutMs: 10_000, what: "the initialize response on stdout" },
+      { timeoutMs: 90_000, what: "the initialize response on stdout" },
     );
     expect(init.result.userAgent).toMatch(/^fake-app-server\//);
     expect(init).not.toHaveProperty("jsonrpc");

@@ -18,7 +18,14 @@ let model: Awaited<ReturnType<typeof startFakeModelServer>> | undefined;
 
 afterEach(async () => {
   await daemon?.stop("test over");
-  if (server?.pid && server.exitCode === null) process.kill(-server.pid, "SIGKILL");
+  // The group may be gone already while the exit is not yet reported (ESRCH): nothing to kill.
+  if (server?.pid && server.exitCode === null) {
+    try {
+      process.kill(-server.pid, "SIGKILL");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  }
   await model?.close();
   await home?.cleanup();
   if (dir) await rm(dir, { recursive: true, force: true });
