@@ -55,6 +55,11 @@ export class StreamReader {
           return false;
         }
         if (message.id === undefined) return true;
+        // The stream opens with `ready`, whose id is the cursor it replays from: not an event.
+        if (message.event === "ready") {
+          if (expected !== null && Number(message.id) !== expected - 1) this.problem(`ready names cursor ${message.id}, the replay starts after ${expected - 1}`);
+          return true;
+        }
         const seq = Number(message.id);
         if (seq !== expected) this.problem(`expected seq ${expected}, got ${seq} (last ${this.lastSeq})`);
         let parsed: { seq?: unknown } | null = null;
