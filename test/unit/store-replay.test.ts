@@ -3,26 +3,11 @@
  * than it: recovery never resurrects a change that was acknowledged.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
-import { StateStore } from "../../src/state/store.js";
-import { tempState, type TempState } from "../helpers/temp-config.js";
+import { storeOpener } from "../helpers/store-opener.js";
 
-let temp: TempState;
-const stores: StateStore[] = [];
-
-async function open(reuse = false): Promise<StateStore> {
-  if (!reuse) temp = await tempState();
-  const store = new StateStore(temp.config);
-  stores.push(store);
-  await store.initialize();
-  return store;
-}
-
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close().catch(() => {});
-  await temp?.cleanup();
-});
+const { open, config } = storeOpener();
 
 const at = () => new Date().toISOString();
 const run = (runId: string, status: RunRecord["status"] = "queued"): RunRecord => ({ runId, status, createdAt: at(), updatedAt: at(), prompt: "p" });
@@ -45,7 +30,7 @@ describe("replay over a restored .bak", () => {
       store.recordEvent({ level: "info", type: "run.queued", message: "m", runId: "r2" }),
     ]);
     await store.close();
-    const { sessionRegistryPath, runRegistryPath } = temp.config.paths;
+    const { sessionRegistryPath, runRegistryPath } = config().paths;
     expect(JSON.parse(await readFile(`${runRegistryPath}.bak`, "utf8")).runs.map((r: RunRecord) => r.status)).toEqual(["queued"]);
     await writeFile(sessionRegistryPath, "{");
     await writeFile(runRegistryPath, "");

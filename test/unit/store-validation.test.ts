@@ -5,26 +5,12 @@
  */
 import { appendFile, readFile, readdir, writeFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
-import { StateStore } from "../../src/state/store.js";
-import { tempState, type TempState } from "../helpers/temp-config.js";
+import type { StateStore } from "../../src/state/store.js";
+import { storeOpener } from "../helpers/store-opener.js";
 
-let temp: TempState;
-const stores: StateStore[] = [];
-
-async function open(reuse = false): Promise<StateStore> {
-  if (!reuse) temp = await tempState();
-  const store = new StateStore(temp.config);
-  stores.push(store);
-  await store.initialize();
-  return store;
-}
-
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close().catch(() => {});
-  await temp?.cleanup();
-});
+const { open, config } = storeOpener();
 
 const at = () => new Date().toISOString();
 const run = (runId: string): RunRecord => ({ runId, status: "queued", createdAt: at(), updatedAt: at() });
@@ -53,7 +39,7 @@ describe("record validation at load", () => {
   for (const r of registries) {
     it(`moves a null in ${r.list} aside and uses the rest`, async () => {
       await (await open()).close();
-      const path = temp.config.paths[r.key];
+      const path = config().paths[r.key];
       const doc: Record<string, unknown> = { updatedAt: null, [r.list]: [null, r.good] };
       if (r.list === "events") doc.maxEntries = 500;
       await writeFile(path, JSON.stringify(doc));
@@ -74,7 +60,7 @@ describe("record validation at load", () => {
     let store = await open();
     await store.upsertRun(run("r1"));
     await store.close();
-    const path = temp.config.paths.runRegistryPath;
+    const path = config().paths.runRegistryPath;
     const doc = JSON.parse(await readFile(path, "utf8"));
     const { createdAt: _dropped, ...broken } = run("r-broken");
     doc.runs.push(broken);
@@ -90,7 +76,7 @@ describe("record validation at load", () => {
     let store = await open();
     const before = await store.recordEvent({ level: "info", type: "x.before", message: "m" });
     await store.close();
-    const path = temp.config.paths.daemonStatePath;
+    const path = config().paths.daemonStatePath;
     const state = JSON.parse(await readFile(path, "utf8"));
     await writeFile(path, JSON.stringify({ ...state, lastEventSeq: "x" }));
     store = await open(true);
@@ -104,7 +90,7 @@ describe("record validation at load", () => {
     let store = await open();
     const before = await store.recordEvent({ level: "info", type: "x.before", message: "m" });
     await store.close();
-    const path = temp.config.paths.structuredEventLogPath;
+    const path = config().paths.structuredEventLogPath;
     await appendFile(path, `{"seq":1e300,"createdAt":"${at()}","level":"info","type":"x.huge","message":"m","detail":null}\n`);
     store = await open(true);
     const a = await store.recordEvent({ level: "info", type: "x.a", message: "m" });
