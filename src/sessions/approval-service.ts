@@ -7,6 +7,7 @@ import type { IncomingServerRequest, JsonRpcConnection, JsonRpcId } from "../cod
 import { ApprovalRequestParams, parseAs, type Decision } from "../codex/protocol.js";
 import { ProblemError, notFound } from "../errors.js";
 import { CreationOrder } from "../paginate.js";
+import { deepFreeze } from "../state/deep-freeze.js";
 import type { StateStore } from "../state/store.js";
 import type { SessionService } from "./session-service.js";
 
@@ -213,6 +214,9 @@ export class ApprovalService {
   }
 
   private remember(record: ApprovalRecord): void {
+    // Frozen like the store's records: replaced on change, never edited, so a page can reuse each
+    // record's JSON text (src/state/record-json.ts) instead of serializing it per request.
+    deepFreeze(record);
     // Map.set on a known key keeps its place: the records stay in request order.
     this.order.set(record, this.records.get(record.approvalId));
     this.records.set(record.approvalId, record);

@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir, writeFileAtomic } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
+import { SnapshotCache } from "./log-snapshot.js";
 import { rememberJson } from "./record-json.js";
 
 export interface EventLogOptions {
@@ -40,6 +41,12 @@ export class EventLog {
   private readonly points = new Map<number, SeqPoints>();
   /** First seq of each file of a snapshot, by its place in the list; valid for one generation. */
   private firstSeqs: { generation: number; seqs: Map<number, number | null> } = { generation: -1, seqs: new Map() };
+
+  /** Read handles kept open between reads while no rotation happens. */
+  private readonly reads = new SnapshotCache(
+    () => this.openSnapshotOf(),
+    () => this.generation,
+  );
 
   constructor(private readonly options: EventLogOptions) {}
 
@@ -112,6 +119,7 @@ export class EventLog {
   }
 
   async close(): Promise<void> {
+    await this.reads.close();
     await this.handle?.close();
     this.handle = null;
   }
@@ -167,7 +175,8 @@ export class EventLog {
    * per file) instead of reading from the start: the cost of a page does not grow with history.
    */
   async readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
-    const { handles, generation } = await this.openSnapshotOf();
+    const lease = await this.reads.acquire();
+    const { handles, generation } = lease;
     try {
       const out: CodexdEvent[] = [];
       let start = 0;
@@ -191,13 +200,14 @@ export class EventLog {
       }
       return out;
     } finally {
-      await Promise.all(handles.map((h) => h.close()));
+      await lease.release();
     }
   }
 
   /** The newest `count` events across the live and rotated files, oldest first. Reads backwards. */
   async readTail(count: number): Promise<CodexdEvent[]> {
-    const handles = await this.openSnapshot();
+    const lease = await this.reads.acquire();
+    const { handles } = lease;
     try {
       let collected: CodexdEvent[] = [];
       for (let i = handles.length - 1; i >= 0 && collected.length < count; i--) {
@@ -205,7 +215,7 @@ export class EventLog {
       }
       return collected;
     } finally {
-      await Promise.all(handles.map((h) => h.close()));
+      await lease.release();
     }
   }
 

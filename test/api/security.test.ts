@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import type { RunRecord } from "../../schemas/runs.js";
+import type { SessionRecord } from "../../schemas/sessions.js";
 import { buildApp, type App } from "../../src/app.js";
 import { Daemon } from "../../src/daemon.js";
 import { fakeChildEnv } from "../helpers/in-process-daemon.js";
@@ -139,5 +141,20 @@ describe("metrics", () => {
     expect(text).toMatch(/codexd_store_flush_duration_seconds_count [1-9]/);
     expect(text).toMatch(/codexd_sse_subscribers 0/);
     expect(text).toMatch(/codexd_process_resident_memory_bytes/);
+  });
+
+  it("counts the registry's sessions and runs by status, following every write", async () => {
+    const a = await boot();
+    const now = new Date().toISOString();
+    const store = daemon!.store;
+    for (let i = 0; i < 3; i++) await store.upsertSession({ sessionId: `s${i}`, status: "idle", createdAt: now, updatedAt: now, currentTurnId: null } as unknown as SessionRecord);
+    await store.closeSession("s0");
+    for (let i = 0; i < 4; i++) await store.upsertRun({ runId: `r${i}`, status: i < 3 ? "completed" : "failed", createdAt: now, updatedAt: now } as unknown as RunRecord);
+    const text = (await a.inject({ url: "/metrics" })).body;
+    expect(text).toMatch(/codexd_sessions\{status="idle"\} 2\n/);
+    expect(text).toMatch(/codexd_sessions\{status="closed"\} 1\n/);
+    expect(text).toMatch(/codexd_runs\{status="completed"\} 3\n/);
+    expect(text).toMatch(/codexd_runs\{status="failed"\} 1\n/);
+    expect(text).toMatch(/codexd_runs\{status="queued"\} 0\n/);
   });
 });

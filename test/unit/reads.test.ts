@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CodexdEvent } from "../../schemas/events.js";
@@ -215,6 +215,56 @@ describe("event pages read from the log", () => {
       }
     }
     await log.close();
+  });
+
+  it("keeps its read handles across reads, answers right while appends rotate the files under concurrent readers, and leaves no descriptor open after close", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const openOnLog = async () => (await Promise.all((await readdir("/proc/self/fd")).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")))).filter((target) => target.startsWith(temp.dir)).length;
+    const log = new EventLog({ path, maxBytes: 30_000, keepFiles: 3 });
+    await log.open();
+    let seq = 0;
+    const appendBatch = async () => {
+      let text = "";
+      for (let i = 0; i < 20; i++) text += `${JSON.stringify({ seq: ++seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m", detail: { pad: "x".repeat(200) } })}\n`;
+      await log.append(text);
+    };
+    await appendBatch();
+    // Idle reads reuse one set of handles: the count does not move from read to read.
+    await log.readAfter(0, 5, () => true);
+    const kept = await openOnLog();
+    for (let i = 0; i < 20; i++) await log.readAfter(i, 5, () => true);
+    expect(await openOnLog()).toBe(kept);
+    // Readers in flight while batches rotate the files: each answer is a run of consecutive seqs
+    // right after its cursor (or empty once the cursor's events were rotated away).
+    const checks: Promise<void>[] = [];
+    // The log takes one append at a time (the store serializes them); reads are not serialized.
+    let appending = Promise.resolve();
+    for (let batch = 0; batch < 40; batch++) {
+      const last = seq;
+      for (let k = 0; k < 4; k++) {
+        const after = Math.max(0, last - 30 * k);
+        checks.push(
+          log.readAfter(after, 10, () => true).then((got) => {
+            const seqs = got.map((e) => e.seq);
+            if (seqs.length > 0) expect(seqs[0]).toBeGreaterThan(after);
+            expect(seqs).toEqual(seqs.map((_, j) => seqs[0]! + j));
+          }),
+        );
+      }
+      appending = appending.then(appendBatch);
+      checks.push(appending);
+    }
+    await Promise.all(checks);
+    expect((await log.files()).length).toBe(4);
+    const all = await fullScan(path);
+    const after = all[0]!.seq + 3;
+    expect((await log.readAfter(after, 5, () => true)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5].map((k) => after + k));
+    // Old snapshots were closed as rotations retired them; the current set is one per file.
+    expect(await openOnLog()).toBeLessThanOrEqual(1 + 4);
+    await log.close();
+    expect(await openOnLog()).toBe(0);
   });
 
   it("still answers right past a line that is not an event in the middle of a file", async () => {
