@@ -1,4 +1,4 @@
-import { Kind, Type, type Static, type TSchema, type TUnsafe } from "@sinclair/typebox";
+import { Kind, Type, type SchemaOptions, type Static, type TSchema, type TUnsafe } from "@sinclair/typebox";
 
 /** A reference to a registered schema that keeps the static type of its target. */
 export function ref<T extends TSchema & { $id?: string }>(schema: T) {
@@ -14,17 +14,17 @@ const SCALAR_TYPES = new Set(["string", "integer", "number", "boolean"]);
  * value against each branch (with its format) before writing it. Anything else is an `anyOf`.
  * TypeBox's own Value.Check does not know the scalar form: settings checked with it use OrNull.
  */
-export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+export function Nullable<T extends TSchema>(schema: T, options: SchemaOptions = {}): TUnsafe<Static<T> | null> {
   const { type } = schema as { type?: unknown };
   if (typeof type === "string" && SCALAR_TYPES.has(type) && schema.$id === undefined) {
     const { [Kind]: _kind, ...keywords } = schema as TSchema & Record<string, unknown>;
-    return Type.Unsafe<Static<T> | null>({ ...keywords, type: [type, "null"] });
+    return Type.Unsafe<Static<T> | null>({ ...keywords, ...options, type: [type, "null"] });
   }
-  return OrNull(schema) as unknown as TUnsafe<Static<T> | null>;
+  return OrNull(schema, options) as unknown as TUnsafe<Static<T> | null>;
 }
 
-/** The schema's values or null, as an `anyOf` that TypeBox's Value.Check understands. */
-export const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** The schema's values or null, as an `anyOf` that TypeBox's Value.Check understands; options (a description) go on the `anyOf`. */
+export const OrNull = <T extends TSchema>(schema: T, options: SchemaOptions = {}) => Type.Union([schema, Type.Null()], options);
 
 export const IsoDateTime = Type.String({ format: "date-time", description: "RFC 3339 timestamp (UTC)" });
 
@@ -36,17 +36,17 @@ export const JsonObject = Type.Record(Type.String(), Type.Unknown(), {
 export const Problem = Type.Object(
   {
     type: Type.String({ description: "URI reference identifying the problem type" }),
-    title: Type.String(),
-    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    title: Type.String({ description: "Short summary of the problem type; the same for every problem with this code" }),
+    status: Type.Integer({ minimum: 400, maximum: 599, description: "The HTTP status code of the answer" }),
     code: Type.String({ pattern: "^CODEXD_[A-Z0-9_]+$", description: "Stable error code" }),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
+    detail: Type.Optional(Type.String({ description: "What went wrong with this request, in words (which value, which state)" })),
+    instance: Type.Optional(Type.String({ description: "The request target (path and query) that got this answer" })),
     errors: Type.Optional(
       Type.Array(
         Type.Object({
           location: Type.String({ description: "body, querystring, params or headers" }),
           path: Type.String({ description: "JSON pointer of the offending value" }),
-          message: Type.String(),
+          message: Type.String({ description: "What is wrong with the value and what is allowed" }),
         }),
         { description: "Validation failures, one per offending value" },
       ),
@@ -126,6 +126,6 @@ export function problems<const S extends readonly number[]>(...statuses: S) {
 
 export const EventLevel = Type.Union(
   [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
-  { $id: "EventLevel" },
+  { $id: "EventLevel", description: "Severity of an event: debug, info, warn or error (in increasing order)" },
 );
 export type EventLevel = Static<typeof EventLevel>;

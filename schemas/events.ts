@@ -5,30 +5,32 @@ import { EventLevel, IsoDateTime, JsonObject, Nullable, ref } from "./common.js"
 export const CodexdEvent = Type.Object(
   {
     seq: Type.Integer({ minimum: 1, description: "Strictly increasing across daemon restarts" }),
-    createdAt: IsoDateTime,
+    createdAt: Type.String({ format: "date-time", description: "When the event was recorded (RFC 3339, UTC)" }),
     level: ref(EventLevel),
-    type: Type.String({ description: "Dotted event type, e.g. child.state_changed" }),
-    message: Type.String(),
-    detail: Nullable(JsonObject),
+    type: Type.String({
+      description: "Dotted event type: daemon.*, child.* (e.g. child.state_changed), session.*, turn.*, approval.*, run.* (e.g. run.queued, run.completed), codex.* (app-server notifications), state.recovered, ...",
+    }),
+    message: Type.String({ description: "One line for people saying what happened" }),
+    detail: Nullable(JsonObject, { description: "Type-specific data (e.g. from, to and cause of child.state_changed); null when there is none" }),
     bootId: Type.Optional(Type.String({ description: "Identifies the daemon boot that recorded it" })),
-    sessionId: Type.Optional(Type.String()),
-    runId: Type.Optional(Type.String()),
-    turnId: Type.Optional(Type.String()),
+    sessionId: Type.Optional(Type.String({ description: "The session the event is about, when it is about one" })),
+    runId: Type.Optional(Type.String({ description: "The run the event is about, when it is about one" })),
+    turnId: Type.Optional(Type.String({ description: "The turn the event is about, when it is about one" })),
   },
-  { $id: "Event" },
+  { $id: "Event", description: "Something that happened, recorded durably with a number (seq) before anyone is told" },
 );
 export type CodexdEvent = Static<typeof CodexdEvent>;
 
 export const EventQuery = Type.Object(
   {
     after: Type.Optional(Type.Integer({ minimum: 0, description: "Return events with seq greater than this" })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: "Events per page at most" })),
     type: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: "Exact type, or a prefix ending in '.' (e.g. run.)" }),
     ),
-    level: Type.Optional(ref(EventLevel)), // minimum level: warn returns warn and error
-    sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    runId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    level: Type.Optional(Type.Union([...EventLevel.anyOf], { description: "Minimum level: warn returns warn and error events" })),
+    sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Only events about this session" })),
+    runId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Only events about this run" })),
   },
   { additionalProperties: false },
 );
@@ -36,12 +38,12 @@ export type EventQuery = Static<typeof EventQuery>;
 
 export const EventPage = Type.Object(
   {
-    events: Type.Array(ref(CodexdEvent)),
+    events: Type.Array(ref(CodexdEvent), { description: "Matching events in seq order, oldest first" }),
     nextAfter: Nullable(Type.Integer({ description: "Pass as `after` for the next page; null when no more" })),
-    oldestSeq: Nullable(Type.Integer({ description: "Oldest seq still retained" })),
+    oldestSeq: Nullable(Type.Integer({ description: "Oldest seq still retained (older ones were rotated out of the event log); null when no event is kept" })),
     lastSeq: Type.Integer({ description: "Newest seq recorded so far (0 when none)" }),
   },
-  { $id: "EventPage" },
+  { $id: "EventPage", description: "One page of the event log" },
 );
 export type EventPage = Static<typeof EventPage>;
 

@@ -6,20 +6,22 @@ import { DaemonIdentity } from "./daemon.js";
 import { RUN_STATUSES } from "./runs.js";
 import { SESSION_STATUSES } from "./sessions.js";
 
-const countsOf = (statuses: readonly string[]) =>
-  Type.Object(Object.fromEntries(statuses.map((s) => [s, Type.Integer({ minimum: 0 })])));
+const countsOf = (statuses: readonly string[], what: string) =>
+  Type.Object(Object.fromEntries(statuses.map((s) => [s, Type.Integer({ minimum: 0, description: `${what} in status ${s}` })])), {
+    description: `${what} by status`,
+  });
 
 export const CodexAccountState = Type.Object(
   {
     status: Type.Union([Type.Literal("signedIn"), Type.Literal("signedOut"), Type.Literal("unknown")], {
       description: "What the app-server said to account/read; unknown before the child was asked or when it could not answer",
     }),
-    signedIn: Nullable(Type.Boolean()),
+    signedIn: Nullable(Type.Boolean({ description: "Whether Codex has credentials; null while unknown" })),
     authMode: Nullable(Type.String({ description: "How Codex is signed in, e.g. apiKey or chatgpt" })),
     planType: Nullable(Type.String({ description: "The ChatGPT plan, when signed in with ChatGPT" })),
     requiresOpenaiAuth: Nullable(Type.Boolean({ description: "Whether the configured model provider needs an OpenAI sign-in" })),
-    checkedAt: Nullable(IsoDateTime),
-    error: Nullable(Type.String({ description: "Why the account is unknown" })),
+    checkedAt: Nullable(Type.String({ format: "date-time", description: "When the app-server was last asked (RFC 3339, UTC); null before it was asked" })),
+    error: Nullable(Type.String({ description: "Why the account is unknown; null otherwise" })),
   },
   { description: "Codex's sign-in state; never a secret" },
 );
@@ -28,47 +30,59 @@ export type CodexAccountState = Static<typeof CodexAccountState>;
 export const StatusResponse = Type.Object(
   {
     identity: ref(DaemonIdentity),
-    daemon: Type.Object({
-      started: Type.Boolean(),
-      startedAt: Nullable(IsoDateTime),
-      pid: Nullable(Type.Integer()),
-      bootId: Type.String(),
-      uptimeMs: Type.Integer({ minimum: 0 }),
-      ready: Type.Boolean(),
-      notReadyReasons: Type.Array(Type.String()),
-    }),
+    daemon: Type.Object(
+      {
+        started: Type.Boolean({ description: "true once the daemon has started (store open, child supervisor running)" }),
+        startedAt: Nullable(Type.String({ format: "date-time", description: "When the daemon started (RFC 3339, UTC); null before it has" })),
+        pid: Nullable(Type.Integer({ description: "Process id of the daemon" })),
+        bootId: Type.String({ description: "Identifies this boot of the daemon; every event it records carries it" }),
+        uptimeMs: Type.Integer({ minimum: 0, description: "Milliseconds since the daemon started" }),
+        ready: Type.Boolean({ description: "What GET /readyz answers: store writable, child ready and Codex signed in (when the provider needs it)" }),
+        notReadyReasons: Type.Array(Type.String(), { description: "Why the daemon is not ready, one entry per failing check; empty when ready" }),
+      },
+      { description: "The daemon process" },
+    ),
     child: ref(ChildState),
-    codex: Type.Object({ account: CodexAccountState }),
-    counts: Type.Object({
-      sessions: countsOf(SESSION_STATUSES),
-      runs: countsOf(RUN_STATUSES),
-      archivedRuns: Type.Integer({ minimum: 0, description: "Finished runs moved to the archive" }),
-    }),
+    codex: Type.Object({ account: CodexAccountState }, { description: "What the app-server reports about Codex" }),
+    counts: Type.Object(
+      {
+        sessions: countsOf(SESSION_STATUSES, "Sessions in the registry"),
+        runs: countsOf(RUN_STATUSES, "Runs in the registry (archived runs not included)"),
+        archivedRuns: Type.Integer({ minimum: 0, description: "Finished runs moved out of the registry to the archive by retention" }),
+      },
+      { description: "How many sessions and runs there are" },
+    ),
     store: Type.Object(
       {
         status: Type.Union([Type.Literal("ok"), Type.Literal("degraded")], {
           description: "degraded: the state directory cannot be written; writes are refused (507/503), reads answer from memory",
         }),
-        stateDir: Type.String(),
+        stateDir: Type.String({ description: "The state directory (absolute path)" }),
         code: Nullable(Type.String({ description: "CODEXD_STORAGE_FULL or CODEXD_STORAGE_UNAVAILABLE while degraded" })),
         cause: Nullable(Type.String({ description: "errno code of the failed write, e.g. ENOSPC, EROFS" })),
-        reason: Nullable(Type.String()),
-        since: Nullable(IsoDateTime),
+        reason: Nullable(Type.String({ description: "The failed write's error message while degraded; null when ok" })),
+        since: Nullable(Type.String({ format: "date-time", description: "When writes began to fail (RFC 3339, UTC); null when ok" })),
       },
       { description: "Whether the state directory takes writes" },
     ),
-    events: Type.Object({
-      lastSeq: Type.Integer({ minimum: 0 }),
-      oldestSeq: Nullable(Type.Integer()),
-    }),
-    config: ref(ResolvedConfig),
+    events: Type.Object(
+      {
+        lastSeq: Type.Integer({ minimum: 0, description: "seq of the newest event (0 when none)" }),
+        oldestSeq: Nullable(Type.Integer({ description: "Oldest seq still retained in the event log; null when no event is kept" })),
+      },
+      { description: "The event log's range" },
+    ),
+    config: Type.Unsafe<ResolvedConfig>({ $ref: "ResolvedConfig", description: "The configuration in effect, the token redacted" }),
   },
-  { $id: "Status" },
+  { $id: "Status", description: "Everything about the daemon at a glance" },
 );
 export type StatusResponse = Static<typeof StatusResponse>;
 
-export const Liveness = Type.Object({ status: Type.Literal("ok") }, { $id: "Liveness" });
+export const Liveness = Type.Object({ status: Type.Literal("ok", { description: "Always ok: the daemon answers HTTP" }) }, { $id: "Liveness", description: "The daemon is alive" });
 export const Readiness = Type.Object(
-  { status: Type.Literal("ready"), checks: Type.Record(Type.String(), Type.Boolean()) },
-  { $id: "Readiness" },
+  {
+    status: Type.Literal("ready", { description: "Always ready (not ready is a 503 problem with the reasons)" }),
+    checks: Type.Record(Type.String(), Type.Boolean(), { description: "Each check by name (store, child, codexAccount) and whether it passed" }),
+  },
+  { $id: "Readiness", description: "The daemon can serve requests: store, child and Codex account are ready" },
 );

@@ -14,31 +14,33 @@ export const CodexErrorDetail = {
 
 export const TurnError = Type.Object({
   code: Type.String({ description: "CODEXD_* code, e.g. CODEXD_TURN_SILENT, CODEXD_CHILD_EXITED, CODEXD_TURN_FAILED, CODEXD_MODEL_UNREACHABLE" }),
-  message: Type.String(),
+  message: Type.String({ description: "What went wrong, in words (Codex's message when Codex gave one)" }),
   ...CodexErrorDetail,
-  detail: Type.Optional(Type.Unknown()),
+  detail: Type.Optional(Type.Unknown({ description: "More about the failure, as Codex or the daemon gave it" })),
 });
 
 export const TurnRecord = Type.Object(
   {
-    turnId: Type.String(),
-    sessionId: Type.String(),
-    threadId: Type.String(),
-    status: Type.Union(TURN_STATUSES.map((s) => Type.Literal(s))),
+    turnId: Type.String({ description: "The turn's id, as the app-server gave it" }),
+    sessionId: Type.String({ description: "The session the turn runs on" }),
+    threadId: Type.String({ description: "The Codex thread the turn runs on" }),
+    status: Type.Union(TURN_STATUSES.map((s) => Type.Literal(s)), {
+      description: "pending: sent, not yet started; inProgress: running; completed; interrupted (interrupt, cancel, close, timeout or silence); failed (error)",
+    }),
     input: Type.String({ description: "The text sent" }),
-    createdAt: IsoDateTime,
-    updatedAt: IsoDateTime,
-    startedAt: Nullable(IsoDateTime),
-    completedAt: Nullable(IsoDateTime),
+    createdAt: Type.String({ format: "date-time", description: "When the turn was sent (RFC 3339, UTC)" }),
+    updatedAt: Type.String({ format: "date-time", description: "When the record last changed (RFC 3339, UTC)" }),
+    startedAt: Nullable(Type.String({ format: "date-time", description: "When Codex reported the turn started (RFC 3339, UTC); null before that" })),
+    completedAt: Nullable(Type.String({ format: "date-time", description: "When the turn ended (RFC 3339, UTC); null while it runs" })),
     items: Type.Array(JsonObject, {
       description:
         "Thread items of the turn, built from item/* notifications. A finished turn holds only completed items; while it runs, items Codex has not completed yet carry partial: true (their text may still change or be abandoned)",
     }),
     finalMessage: Nullable(Type.String({ description: "Text of the last completed agent message, or null" })),
-    usage: Nullable(JsonObject),
-    error: Nullable(TurnError),
-    runId: Type.Optional(Nullable(Type.String())),
+    usage: Nullable(JsonObject, { description: "The thread's token usage as Codex reported it during the turn (thread/tokenUsage/updated); null when none came" }),
+    error: Nullable(TurnError, { description: "Why the turn failed or was interrupted; null when it completed or runs" }),
+    runId: Type.Optional(Nullable(Type.String({ description: "The run that started the turn; null for turns started through the sessions API" }))),
   },
-  { $id: "Turn", additionalProperties: true },
+  { $id: "Turn", additionalProperties: true, description: "One exchange on a session: the input sent, what Codex did (items) and how it ended" },
 );
 export type TurnRecord = Static<typeof TurnRecord>;
