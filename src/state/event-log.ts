@@ -191,8 +191,8 @@ export class EventLog {
       for (let i = start; i < handles.length; i++) {
         const handle = handles[i]!;
         const first = i === start ? await this.firstSeqOf(handles, i, generation) : null;
-        const from = i === start ? await offsetAfter(handle, after, first === null ? undefined : this.pointsOf(first)) : 0;
-        for await (const event of readEvents(handle, from, READ_CHUNK)) {
+        const from = i === start ? await offsetAfter(handle, after, first === null ? undefined : this.pointsOf(first), await this.sizeOf(handles, i, generation)) : 0;
+        for await (const event of readEvents(handle, from, READ_CHUNK, after)) {
           if (event.seq <= after || !keep(event)) continue;
           out.push(event);
           if (out.length >= limit) return out;
@@ -230,6 +230,18 @@ export class EventLog {
     this.oldestSeq = await this.findOldestSeq();
     // Points of files rotation dropped are of no more use.
     for (const first of this.points.keys()) if (this.oldestSeq === null || first < this.oldestSeq) this.points.delete(first);
+  }
+
+  /**
+   * Bytes of the i-th file of a snapshot: the live file's are the writer's own count while no
+   * rotation has happened since; a rotated file never changes, so its size is asked once.
+   */
+  private async sizeOf(handles: readonly FileHandle[], i: number, generation: number): Promise<number> {
+    const handle = handles[i]!;
+    if (i === handles.length - 1) return generation === this.generation ? this.size : (await handle.stat()).size;
+    let size = rotatedSizes.get(handle);
+    if (size === undefined) rotatedSizes.set(handle, (size = (await handle.stat()).size));
+    return size;
   }
 
   private pointsOf(first: number): SeqPoints {
@@ -319,9 +331,34 @@ function parseEvent(line: string): CodexdEvent | null {
 const READ_CHUNK = 64 * 1024;
 const PROBE = 16 * 1024;
 
-/** Events in file order from a line start, read with positional reads (the handle stays usable for other readers). */
-async function* readEvents(handle: FileHandle, from = 0, chunkBytes = 256 * 1024): AsyncGenerator<CodexdEvent> {
-  const chunk = Buffer.alloc(chunkBytes);
+/** Sizes of rotated files, by read handle: such a file is never written again. */
+const rotatedSizes = new WeakMap<FileHandle, number>();
+
+const SEQ_PREFIX = Buffer.from('{"seq":');
+
+/**
+ * The seq of a line the store wrote (`{"seq":<digits>,...`) read from its bytes, without parsing
+ * the line; null for any other shape. Lines before a cursor are skipped on this alone.
+ */
+function seqPrefix(buf: Buffer, start: number, end: number): number | null {
+  if (end - start < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, start, start + SEQ_PREFIX.length) !== 0) return null;
+  let seq = 0;
+  for (let i = start + SEQ_PREFIX.length; i < end && i < start + SEQ_PREFIX.length + 16; i++) {
+    const byte = buf[i]!;
+    if (byte === 0x2c) return seq;
+    if (byte < 0x30 || byte > 0x39) return null;
+    seq = seq * 10 + (byte - 0x30);
+  }
+  return null;
+}
+
+/**
+ * Events in file order from a line start, read with positional reads (the handle stays usable
+ * for other readers). Lines whose seq is at most `skipThrough` are passed over unparsed.
+ */
+async function* readEvents(handle: FileHandle, from = 0, chunkBytes = 256 * 1024, skipThrough = 0): AsyncGenerator<CodexdEvent> {
+  // Unzeroed: only the bytes a read fills are looked at.
+  const chunk = Buffer.allocUnsafe(chunkBytes);
   let position = from;
   let carry = Buffer.alloc(0);
   for (;;) {
@@ -331,7 +368,8 @@ async function* readEvents(handle: FileHandle, from = 0, chunkBytes = 256 * 1024
     const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
     let lineStart = 0;
     for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, lineStart)) {
-      const event = parseEvent(buf.toString("utf8", lineStart, nl));
+      const known = skipThrough > 0 ? seqPrefix(buf, lineStart, nl) : null;
+      const event = known !== null && known <= skipThrough ? null : parseEvent(buf.toString("utf8", lineStart, nl));
       lineStart = nl + 1;
       if (event) yield event;
     }
@@ -377,9 +415,9 @@ async function firstSeq(handle: FileHandle): Promise<number | null> {
  * has seq <= after. Binary search over byte offsets; a line that does not parse ends the search
  * early (the caller's scan from the returned offset skips what is not after the cursor).
  */
-export async function offsetAfter(handle: FileHandle, after: number, points?: SeqPoints): Promise<number> {
+export async function offsetAfter(handle: FileHandle, after: number, points?: SeqPoints, size?: number): Promise<number> {
   let lo = 0;
-  let hi = (await handle.stat()).size;
+  let hi = size ?? (await handle.stat()).size;
   if (points) ({ lo, hi } = points.bounds(after, lo, hi));
   while (hi - lo > PROBE) {
     const line = await lineFrom(handle, lo + Math.floor((hi - lo) / 2), hi);
