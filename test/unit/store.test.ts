@@ -403,6 +403,27 @@ describe("run retention", () => {
     expect(store.archivedRunCount).toBe(7);
   });
 
+  it("finds every archived run and Idempotency-Key again after a restart, whatever its line holds", async () => {
+    let store = await open({ CODEXD_RUN_RETENTION: "1" });
+    const cases: RunRecord[] = [
+      run("plain", "completed"),
+      { ...run("keyed", "completed"), idempotencyKey: "key-1" },
+      // A nested key of that name and an id with characters JSON escapes: parsed, not guessed.
+      { ...run("nested", "completed"), metadata: { idempotencyKey: "not-this-one", quote: '"runId":"x"' } },
+      { ...run('odd"id\\é', "failed"), idempotencyKey: "key-2" },
+      { ...run("unicode-é-😀", "completed"), prompt: "line\nbreak \u2028 and 😀" },
+    ];
+    for (const r of cases) await store.upsertRun(r);
+    await store.upsertRun(run("last", "completed"));
+    expect(store.archivedRunCount).toBe(cases.length);
+    store = await reopen(store);
+    expect(store.archivedRunCount).toBe(cases.length);
+    for (const r of cases) expect(await store.getRun(r.runId)).toEqual(r);
+    expect((await store.runForIdempotencyKey("key-1"))?.runId).toBe("keyed");
+    expect((await store.runForIdempotencyKey("key-2"))?.runId).toBe('odd"id\\é');
+    expect(await store.runForIdempotencyKey("not-this-one")).toBeNull();
+  });
+
   it("keeps a late update to an archived run across a restart", async () => {
     let store = await open({ CODEXD_RUN_RETENTION: "1" });
     await store.upsertRun(run("a", "completed"));
