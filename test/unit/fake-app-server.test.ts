@@ -199,6 +199,19 @@ describe("fake-app-server protocol", () => {
     expect((await fake.call("thread/loaded/list")).data).toEqual([threadId]);
   });
 
+  it("reads a message holding U+2028 and U+2029 as one line: lines end at \\n only", async () => {
+    // JSON strings may hold both characters raw (JSON.stringify leaves them so); node:readline
+    // ends a line at them from Node 24 on, which would cut such a message in two.
+    const { fake, threadId } = await turnSetup();
+    const text = "one\u2028two\u2029three";
+    const turnId = await fake.startTurn(threadId, text);
+    const turn = await fake.turnCompleted(turnId);
+    expect(turn.status).toBe("completed");
+    const completed = fake.messages.filter((m) => m.method === "item/completed" && m.params.turnId === turnId).map((m) => m.params.item);
+    expect(completed.find((i) => i.type === "agentMessage")?.text).toBe(`echo: ${text}`);
+    expect(fake.stderr).not.toMatch(/ignoring non-JSON input line/);
+  });
+
   it("interrupts a [silent] turn and checks expectedTurnId on steer", async () => {
     const { fake, threadId } = await turnSetup();
     const turnId = await fake.startTurn(threadId, "[silent] [reply:never]");
