@@ -334,6 +334,7 @@ export class ChildSupervisor {
       if (proc instanceof AppServerProcess) proc.logStdout(`${info.sample}\n`);
       else void this.deps.store.appendChildOutput("stdout", `${info.sample}\n`);
     });
+    conn.onLateResponse((late) => this.deps.logger.warn({ rpcId: late.id, method: late.method }, "the child answered a request codexd had stopped waiting for"));
     // Raw stdout lines are only split out while someone follows them.
     conn.onRawLine((line) => {
       if (this.outputListeners.size > 0) this.outputListeners.forEach((l) => l({ stream: "stdout", text: line }));

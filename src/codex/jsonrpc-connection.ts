@@ -39,6 +39,12 @@ export interface ProtocolErrorInfo {
   detail?: string;
 }
 
+/** An answer to a request this side gave up on (timed out or aborted) before it came. */
+export interface LateResponseInfo {
+  id: JsonRpcId;
+  method: string;
+}
+
 export interface RequestOptions {
   /** Defaults to the connection's defaultTimeoutMs; 0 or Infinity disables the timeout. */
   timeoutMs?: number;
@@ -65,6 +71,8 @@ export interface JsonRpcStats {
   serverRequestsReceived: number;
   protocolErrors: number;
   pending: number;
+  /** Answers that came after their request timed out or was aborted (not protocol errors). */
+  lateResponses: number;
   linesIn: number;
   bytesIn: number;
   /** Messages waiting in our queue for the output to drain. */
@@ -90,6 +98,8 @@ const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 const SAMPLE_CHARS = 200;
+/** Requests given up on whose late answers are still recognised; older ones count as unknown. */
+const ABANDONED_REMEMBERED = 1024;
 
 export class JsonRpcConnection {
   private readonly output: Writable;
@@ -101,6 +111,9 @@ export class JsonRpcConnection {
   private readonly protocolErrorListeners = new Set<Listener<ProtocolErrorInfo>>();
   private readonly closeListeners = new Set<Listener<string>>();
   private readonly rawLineListeners = new Set<Listener<string>>();
+  private readonly lateResponseListeners = new Set<Listener<LateResponseInfo>>();
+  /** Ids of requests that timed out or were aborted, oldest first, with their methods. */
+  private readonly abandoned = new Map<JsonRpcId, string>();
   private queue: QueuedWrite[] = [];
   private awaitingDrain = false;
   private nextId = 1;
@@ -110,6 +123,7 @@ export class JsonRpcConnection {
     notificationsReceived: 0,
     serverRequestsReceived: 0,
     protocolErrors: 0,
+    lateResponses: 0,
     linesIn: 0,
     bytesIn: 0,
   };
@@ -157,12 +171,9 @@ export class JsonRpcConnection {
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.settle(id)?.reject(signal?.reason);
+      const onAbort = (): void => this.abandon(id)?.reject(signal?.reason);
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(
-          () => this.settle(id)?.reject(new JsonRpcTimeoutError(method, timeoutMs)),
-          Math.min(timeoutMs, MAX_TIMER_MS),
-        );
+        timer = setTimeout(() => this.abandon(id)?.reject(new JsonRpcTimeoutError(method, timeoutMs)), Math.min(timeoutMs, MAX_TIMER_MS));
       }
       signal?.addEventListener("abort", onAbort, { once: true });
       this.pending.set(id, {
@@ -204,6 +215,11 @@ export class JsonRpcConnection {
 
   onProtocolError(fn: Listener<ProtocolErrorInfo>): () => void {
     return subscribe(this.protocolErrorListeners, fn);
+  }
+
+  /** An answer arrived for a request that had already timed out or been aborted. */
+  onLateResponse(fn: Listener<LateResponseInfo>): () => void {
+    return subscribe(this.lateResponseListeners, fn);
   }
 
   /** Fires once with the close reason; registering after close still gets called (async). */
@@ -288,6 +304,14 @@ export class JsonRpcConnection {
     // A response: its id may be null (peer could not parse something) or already forgotten.
     const req = isId(id) ? this.settle(id) : undefined;
     if (!req) {
+      const method = isId(id) ? this.abandoned.get(id) : undefined;
+      if (isId(id) && method !== undefined) {
+        // The peer was slow, not wrong: the request was ours, we stopped waiting for it.
+        this.abandoned.delete(id);
+        this.counters.lateResponses++;
+        this.emit(this.lateResponseListeners, { id, method }, bytes, text);
+        return;
+      }
       this.protocolError("unknown_response", bytes, text);
       return;
     }
@@ -314,6 +338,15 @@ export class JsonRpcConnection {
     if (!req) return undefined;
     this.pending.delete(id);
     req.cleanup();
+    return req;
+  }
+
+  /** Stops waiting for a request (timeout or abort); a later answer to it is then only late. */
+  private abandon(id: number): PendingRequest | undefined {
+    const req = this.settle(id);
+    if (!req) return undefined;
+    this.abandoned.set(id, req.method);
+    if (this.abandoned.size > ABANDONED_REMEMBERED) this.abandoned.delete(this.abandoned.keys().next().value as JsonRpcId);
     return req;
   }
 

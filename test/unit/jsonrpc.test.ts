@@ -99,7 +99,8 @@ describe("JsonRpcConnection: requests and responses", () => {
     expect(conn.stats()).toMatchObject({ requestsSent: 3, pending: 0, protocolErrors: 0, linesIn: 3 });
   });
 
-  it("times out, forgets the id, and reports the late response as unknown", async () => {
+  it("times out and takes a late answer to the abandoned request as late, not as a protocol error", async () => {
+    // A slow child answering after codexd gave up has printed nothing wrong.
     const { conn, peer, errors } = setup();
     const p = conn.request("slow", {}, { timeoutMs: 20 });
     const req = await peer.next();
@@ -107,10 +108,31 @@ describe("JsonRpcConnection: requests and responses", () => {
     expect(err).toBeInstanceOf(JsonRpcTimeoutError);
     expect(err).toMatchObject({ code: "CODEXD_RPC_TIMEOUT", method: "slow", timeoutMs: 20 });
     expect(conn.stats().pending).toBe(0);
+    const late: unknown[] = [];
+    conn.onLateResponse((info) => late.push(info));
     peer.send({ id: req.id as number, result: "too late" });
-    await until(() => errors.length === 1, "unknown_response");
-    expect(errors[0]).toMatchObject({ kind: "unknown_response" });
+    await until(() => conn.stats().lateResponses === 1, "the late response counted");
+    expect(late).toEqual([{ id: req.id, method: "slow" }]);
+    // Answered once already: a second answer, like one to an id never used, is unknown.
+    peer.send({ id: req.id as number, result: "again" });
+    peer.send({ id: 999, result: "never asked" });
+    await until(() => errors.length === 2, "two unknown_response errors");
+    expect(errors.map((e) => e.kind)).toEqual(["unknown_response", "unknown_response"]);
+    expect(conn.stats().lateResponses).toBe(1);
     await roundTrip(conn, peer, 1);
+  });
+
+  it("takes an answer to an aborted request as late, not as a protocol error", async () => {
+    const { conn, peer, errors } = setup();
+    const ctl = new AbortController();
+    const p = conn.request("cancelled", {}, { signal: ctl.signal });
+    const req = await peer.next();
+    ctl.abort(new Error("caller gave up"));
+    await expect(p).rejects.toThrow("caller gave up");
+    peer.send({ id: req.id as number, error: { code: -32603, message: "too late" } });
+    await until(() => conn.stats().lateResponses === 1, "the late response counted");
+    await roundTrip(conn, peer, 3);
+    expect(errors).toEqual([]);
   });
 
   it("supports AbortSignal before and during a request", async () => {
