@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { RunRecord } from "../../schemas/runs.js";
 import { FILE_MODE } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
@@ -94,17 +93,30 @@ export class RunArchive {
 
   private async buildIndex(end: number): Promise<void> {
     if (end === 0) return;
-    const stream = createReadStream(this.path, { start: 0, end: end - 1 });
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    // Lines end at the byte \n only, and offsets count bytes. (node:readline would also end a
+    // line at U+2028/U+2029 from Node 24 on, which JSON strings hold raw, losing the run on it
+    // and shifting every later offset.)
     let offset = 0;
-    for await (const line of lines) {
-      const length = Buffer.byteLength(line, "utf8");
-      const run = parseRun(line);
-      if (run) {
-        this.index.set(run.runId, { offset, length });
-        if (typeof run.idempotencyKey === "string") this.keys.set(run.idempotencyKey, run.runId);
+    let held: Buffer[] = [];
+    for await (const chunk of createReadStream(this.path, { start: 0, end: end - 1 }) as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
+        held.push(chunk.subarray(from, nl));
+        const line = Buffer.concat(held);
+        held = [];
+        this.indexLine(line, offset);
+        offset += line.length + 1;
+        from = nl + 1;
       }
-      offset += length + 1;
+      if (from < chunk.length) held.push(chunk.subarray(from));
     }
+    if (held.length > 0) this.indexLine(Buffer.concat(held), offset);
+  }
+
+  private indexLine(line: Buffer, offset: number): void {
+    const run = parseRun(line.toString("utf8"));
+    if (!run) return;
+    this.index.set(run.runId, { offset, length: line.length });
+    if (typeof run.idempotencyKey === "string") this.keys.set(run.idempotencyKey, run.runId);
   }
 }

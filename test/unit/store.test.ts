@@ -424,6 +424,22 @@ describe("run retention", () => {
     expect(await store.runForIdempotencyKey("not-this-one")).toBeNull();
   });
 
+  it("reads archived runs after one holding U+2028/U+2029 at their own offsets after a restart", async () => {
+    // Lines end at \n only: a reader also ending them at U+2028/U+2029 (node:readline from Node
+    // 24 on) loses that run and shifts the byte offset of every run archived after it.
+    let store = await open({ CODEXD_RUN_RETENTION: "1" });
+    const cases: RunRecord[] = [
+      { ...run("separators", "completed"), prompt: "a\u2028b\u2029c\u2028\u2028d", finalMessage: "\u2029" },
+      ...["after-1", "after-2", "after-3"].map((id) => run(id, "completed")),
+    ];
+    for (const r of cases) await store.upsertRun(r);
+    await store.upsertRun(run("last", "completed"));
+    store = await reopen(store);
+    for (const r of cases.slice(1)) expect(await store.getRun(r.runId)).toEqual(r);
+    expect(await store.getRun("separators")).toEqual(cases[0]);
+    expect(store.archivedRunCount).toBe(cases.length);
+  });
+
   it("keeps a late update to an archived run across a restart", async () => {
     let store = await open({ CODEXD_RUN_RETENTION: "1" });
     await store.upsertRun(run("a", "completed"));
