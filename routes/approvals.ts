@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ApprovalListQuery, ApprovalPage, ApprovalParams, ApprovalRecord, DecisionBody } from "../schemas/approvals.js";
-import { problems, ref } from "../schemas/common.js";
+import { jsonExample, problems, ref, withExample } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import type { Decision } from "../src/codex/protocol.js";
 import type { Daemon } from "../src/daemon.js";
 import { pageJson, sendJson } from "../src/http/json-page.js";
@@ -17,7 +18,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asy
         summary: "Approval requests from the app-server, newest first",
         tags,
         querystring: ApprovalListQuery,
-        response: { 200: ref(ApprovalPage), ...problems(400, 500) },
+        response: { 200: jsonExample("A page of approvals", ref(ApprovalPage), examples.listApprovals.response), ...problems(400, 500) },
       },
     },
     async (request, reply) => {
@@ -28,7 +29,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asy
 
   app.get(
     "/v1/approvals/:id",
-    { schema: { operationId: "getApproval", summary: "One approval request", tags, params: ApprovalParams, response: { 200: ref(ApprovalRecord), ...problems(400, 404, 500) } } },
+    { schema: { operationId: "getApproval", summary: "One approval request", tags, params: ApprovalParams, response: { 200: jsonExample("The approval", ref(ApprovalRecord), examples.getApproval.response), ...problems(400, 404, 500) } } },
     async (request) => approvals.get(request.params.id),
   );
 
@@ -41,8 +42,8 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asy
         description: "409 CODEXD_APPROVAL_NOT_PENDING when already answered or expired; 422 CODEXD_DECISION_NOT_OFFERED for a decision not offered.",
         tags,
         params: ApprovalParams,
-        body: DecisionBody,
-        response: { 200: ref(ApprovalRecord), ...problems(400, 404, 409, 415, 422, 500) },
+        body: withExample(DecisionBody, examples.decideApproval.request),
+        response: { 200: jsonExample("The approval, resolved with the decision", ref(ApprovalRecord), examples.decideApproval.response), ...problems(400, 404, 409, 415, 422, 500) },
       },
     },
     async (request) => approvals.decide(request.params.id, request.body.decision as Decision),

@@ -12,7 +12,8 @@ import {
   ChildWaitQuery,
   ChildWaitResult,
 } from "../schemas/child.js";
-import { problems, ref } from "../schemas/common.js";
+import { jsonExample, problems, ref, withExample } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import type { Daemon } from "../src/daemon.js";
 import { ProblemError } from "../src/errors.js";
 import { serveLogStream } from "../src/events/log-stream.js";
@@ -24,7 +25,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
 
   app.get(
     "/v1/child",
-    { schema: { operationId: "getChild", summary: "The supervised app-server child's state", tags, response: { 200: ref(ChildState), ...problems(500) } } },
+    { schema: { operationId: "getChild", summary: "The supervised app-server child's state", tags, response: { 200: jsonExample("The child's state", ref(ChildState), examples.getChild.response), ...problems(500) } } },
     async () => child.state,
   );
 
@@ -37,7 +38,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         description: "Sets the desired state to running and clears a start-limit breaker. Verbs apply in arrival order: a start sent during a stop runs after it.",
         tags,
         querystring: ChildStartQuery,
-        response: { 200: ref(ChildStartResult), ...problems(400, 500) },
+        response: { 200: jsonExample("Started (or already running); with wait, how the start ended", ref(ChildStartResult), examples.startChild.response), ...problems(400, 500) },
       },
     },
     async (request) => {
@@ -58,7 +59,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         description: "Sets the desired state to stopped, which survives a daemon restart. Idempotent.",
         tags,
         querystring: ChildStopQuery,
-        response: { 200: ref(ChildVerbResult), ...problems(400, 500) },
+        response: { 200: jsonExample("Stopped (or already stopped)", ref(ChildVerbResult), examples.stopChild.response), ...problems(400, 500) },
       },
     },
     async (request) => child.stop(request.query.timeoutMs),
@@ -71,7 +72,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         operationId: "restartChild",
         summary: "Stop the child if it runs, then start it",
         tags,
-        response: { 200: ref(ChildVerbResult), ...problems(500) },
+        response: { 200: jsonExample("Restarted", ref(ChildVerbResult), examples.restartChild.response), ...problems(500) },
       },
     },
     async () => child.restart(),
@@ -84,8 +85,8 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         operationId: "signalChild",
         summary: "Send a signal to the child process",
         tags,
-        body: ChildSignalBody,
-        response: { 200: ref(ChildState), ...problems(400, 409, 415, 500) },
+        body: withExample(ChildSignalBody, examples.signalChild.request),
+        response: { 200: jsonExample("The signal was sent; the child's state", ref(ChildState), examples.signalChild.response), ...problems(400, 409, 415, 500) },
       },
     },
     async (request) => child.signal(request.body.signal),
@@ -99,7 +100,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         summary: "Wait until the child reaches a condition or the timeout passes",
         tags,
         querystring: ChildWaitQuery,
-        response: { 200: ref(ChildWaitResult), ...problems(400, 500) },
+        response: { 200: jsonExample("The wait ended: matched, or the timeout passed", ref(ChildWaitResult), examples.waitForChild.response), ...problems(400, 500) },
       },
     },
     async (request) => child.waitFor(request.query.condition, request.query.timeoutMs ?? 30_000),
@@ -116,7 +117,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
         response: {
           200: {
             description: "The tail as JSON, or with follow=true a stream of `event: stderr|stdout` lines",
-            content: { "application/json": { schema: ref(ChildLogs) }, "text/event-stream": { schema: Type.String() } },
+            content: { "application/json": { schema: ref(ChildLogs), example: examples.getChildLogs.response }, "text/event-stream": { schema: Type.String() } },
           },
           ...problems(400, 500, 503),
         },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { HEADERS, problems, ref } from "../schemas/common.js";
+import { HEADERS, jsonExample, problems, ref } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import { EventPage, EventQuery, EventStreamHeaders, EventStreamQuery } from "../schemas/events.js";
 import type { Daemon } from "../src/daemon.js";
 import { ProblemError } from "../src/errors.js";
@@ -20,7 +21,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
           "Pages past the in-memory cache are read from the event log on disk. `type` selects an exact type or a dotted prefix; `level` is a minimum level. `nextAfter` is null when the page was not full. A cursor older than the oldest retained event is 410 CODEXD_CURSOR_EXPIRED with `oldestSeq` (list again from `after=oldestSeq-1`, knowing the events in between are lost); a cursor beyond the last seq is 400 CODEXD_CURSOR_AHEAD with `lastSeq`.",
         tags: ["events"],
         querystring: EventQuery,
-        response: { 200: ref(EventPage), ...problems(400, 410, 500) },
+        response: { 200: jsonExample("A page of events", ref(EventPage), examples.listEvents.response), ...problems(400, 410, 500) },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { problems, ref } from "../schemas/common.js";
+import { jsonExample, problems, ref } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import { Liveness, Readiness } from "../schemas/status.js";
 import type { Daemon } from "../src/daemon.js";
 import { sendProblem } from "../src/http/problem-handler.js";
@@ -14,7 +15,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
         operationId: "getLiveness",
         summary: "Liveness: the daemon process answers",
         tags: ["health"],
-        response: { 200: ref(Liveness), ...problems(500) },
+        response: { 200: jsonExample("The daemon answers", ref(Liveness), examples.getLiveness.response), ...problems(500) },
       },
     },
     async () => ({ status: "ok" as const }),
@@ -29,7 +30,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
         summary: "Readiness: the store is open and the child is ready",
         description: "503 problem+json with the reasons when not ready.",
         tags: ["health"],
-        response: { 200: ref(Readiness), ...problems(500, 503) },
+        response: { 200: jsonExample("Ready, with each check", ref(Readiness), examples.getReadiness.response), ...problems(500, 503) },
       },
     },
     async (_request, reply) => {

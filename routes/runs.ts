@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { jsonWithHeaders, problems, ref } from "../schemas/common.js";
+import { jsonExample, problems, ref, withExample } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import { CreateRunBody, CreateRunHeaders, RunCancelResult, RunGetQuery, RunListQuery, RunPage, RunParams, RunRecord } from "../schemas/runs.js";
 import type { Daemon } from "../src/daemon.js";
 import { pageJson, sendJson } from "../src/http/json-page.js";
@@ -18,8 +19,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
           "Answers 202 once the run is durably queued. With `Idempotency-Key`, a retry with the same body returns the same run (header `idempotent-replayed: true`); the same key with another body is 409 CODEXD_IDEMPOTENCY_KEY_REUSED.",
         tags,
         headers: CreateRunHeaders,
-        body: CreateRunBody,
-        response: { 202: jsonWithHeaders("The run queued (or replayed); Location names it", ref(RunRecord), ["location", "idempotent-replayed"]), ...problems(400, 404, 409, 415, 500) },
+        body: withExample(CreateRunBody, examples.createRun.request),
+        response: { 202: jsonExample("The run queued (or replayed); Location names it", ref(RunRecord), examples.createRun.response, ["location", "idempotent-replayed"]), ...problems(400, 404, 409, 415, 500) },
       },
     },
     async (request, reply) => {
@@ -38,7 +39,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         description: "Runs archived by retention are not listed but are still found by GET /v1/runs/{id}.",
         tags,
         querystring: RunListQuery,
-        response: { 200: ref(RunPage), ...problems(400, 500) },
+        response: { 200: jsonExample("A page of runs", ref(RunPage), examples.listRuns.response), ...problems(400, 500) },
       },
     },
     async (request, reply) => {
@@ -56,7 +57,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         tags,
         params: RunParams,
         querystring: RunGetQuery,
-        response: { 200: ref(RunRecord), ...problems(400, 404, 500) },
+        response: { 200: jsonExample("The run (with waitMs: once it ended or the wait is over)", ref(RunRecord), examples.getRun.response), ...problems(400, 404, 500) },
       },
     },
     async (request) => runs.get(request.params.id, request.query.waitMs ?? 0),
@@ -71,7 +72,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         description: "A finished run is left as it is: 200 with changed: false.",
         tags,
         params: RunParams,
-        response: { 200: ref(RunCancelResult), ...problems(400, 404, 500) },
+        response: { 200: jsonExample("Cancelled, or left as it was when it had ended", ref(RunCancelResult), examples.cancelRun.response), ...problems(400, 404, 500) },
       },
     },
     async (request) => runs.cancel(request.params.id),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { jsonWithHeaders, problems, ref } from "../schemas/common.js";
+import { jsonExample, problems, ref, withExample } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import {
   CreateSessionBody,
   InterruptResult,
@@ -28,8 +29,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         operationId: "createSession",
         summary: "Create a session: a new Codex thread (thread/start)",
         tags,
-        body: CreateSessionBody,
-        response: { 201: jsonWithHeaders("The session created; Location names it", ref(SessionRecord), ["location"]), ...problems(400, 415, 500, 502, 503, 504) },
+        body: withExample(CreateSessionBody, examples.createSession.request),
+        response: { 201: jsonExample("The session created; Location names it", ref(SessionRecord), examples.createSession.response, ["location"]), ...problems(400, 415, 500, 502, 503, 504) },
       },
     },
     async (request, reply) => {
@@ -46,7 +47,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         summary: "Sessions, newest first",
         tags,
         querystring: SessionListQuery,
-        response: { 200: ref(SessionPage), ...problems(400, 500) },
+        response: { 200: jsonExample("A page of sessions", ref(SessionPage), examples.listSessions.response), ...problems(400, 500) },
       },
     },
     async (request, reply) => {
@@ -57,7 +58,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
 
   app.get(
     "/v1/sessions/:id",
-    { schema: { operationId: "getSession", summary: "One session", tags, params: SessionParams, response: { 200: ref(SessionRecord), ...problems(400, 404, 500) } } },
+    { schema: { operationId: "getSession", summary: "One session", tags, params: SessionParams, response: { 200: jsonExample("The session", ref(SessionRecord), examples.getSession.response), ...problems(400, 404, 500) } } },
     async (request) => sessions.get(request.params.id),
   );
 
@@ -70,7 +71,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         description: "Idempotent: closing a closed session answers the session unchanged.",
         tags,
         params: SessionParams,
-        response: { 200: ref(SessionRecord), ...problems(400, 404, 500) },
+        response: { 200: jsonExample("The session, closed", ref(SessionRecord), examples.closeSession.response), ...problems(400, 404, 500) },
       },
     },
     async (request) => (await sessions.close(request.params.id)).session,
@@ -85,8 +86,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         description: "Answers 202 with the turn id; follow it with GET .../turns/{turnId} or the event stream. 409 CODEXD_TURN_ACTIVE while a turn runs (unless steer).",
         tags,
         params: SessionParams,
-        body: StartTurnBody,
-        response: { 202: jsonWithHeaders("The turn accepted (or steered); Location names it", ref(TurnAccepted), ["location"]), ...problems(400, 404, 409, 415, 500, 502, 503, 504) },
+        body: withExample(StartTurnBody, examples.startTurn.request),
+        response: { 202: jsonExample("The turn accepted (or steered); Location names it", ref(TurnAccepted), examples.startTurn.response, ["location"]), ...problems(400, 404, 409, 415, 500, 502, 503, 504) },
       },
     },
     async (request, reply) => {
@@ -104,7 +105,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         tags,
         params: SessionParams,
         querystring: TurnListQuery,
-        response: { 200: ref(TurnPage), ...problems(400, 404, 500) },
+        response: { 200: jsonExample("A page of turns", ref(TurnPage), examples.listTurns.response), ...problems(400, 404, 500) },
       },
     },
     async (request) => turns.list(request.params.id, request.query),
@@ -118,7 +119,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         summary: "One turn: status, items, final agent message, usage, error",
         tags,
         params: TurnParams,
-        response: { 200: ref(TurnRecord), ...problems(400, 404, 500) },
+        response: { 200: jsonExample("The turn", ref(TurnRecord), examples.getTurn.response), ...problems(400, 404, 500) },
       },
     },
     async (request) => turns.get(request.params.id, request.params.turnId),
@@ -133,7 +134,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         description: "The turn then ends `interrupted`. 409 CODEXD_NO_ACTIVE_TURN when none runs.",
         tags,
         params: SessionParams,
-        response: { 202: ref(InterruptResult), ...problems(400, 404, 409, 500, 502, 503, 504) },
+        response: { 202: jsonExample("The interrupt was sent", ref(InterruptResult), examples.interruptTurn.response), ...problems(400, 404, 409, 500, 502, 503, 504) },
       },
     },
     async (request, reply) => reply.code(202).send(await turns.interrupt(request.params.id)),

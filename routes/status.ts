@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { problems, ref } from "../schemas/common.js";
+import { jsonExample, problems, ref } from "../schemas/common.js";
+import { examples } from "../schemas/examples.js";
 import { StatusResponse } from "../schemas/status.js";
 import type { Daemon } from "../src/daemon.js";
 import { sendJson } from "../src/http/json-page.js";
@@ -13,7 +14,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
         operationId: "getStatus",
         summary: "Daemon identity, state, child, counts and redacted config",
         tags: ["status"],
-        response: { 200: ref(StatusResponse), ...problems(500) },
+        response: { 200: jsonExample("The daemon's status", ref(StatusResponse), examples.getStatus.response), ...problems(500) },
       },
     },
     async (_request, reply) => sendJson(reply, daemon.store, statusJson(daemon)),

@@ -116,7 +116,7 @@ export const ChildLogsQuery = Type.Object(
     stream: Type.Optional(
       Type.Union([Type.Literal("stderr"), Type.Literal("stdout")], {
         default: "stderr",
-        description: "stderr: the child's log lines (captured to a rotating file); stdout: the JSON-RPC lines it wrote",
+        description: "stderr: the child's log lines; stdout: what it printed on stdout that was not protocol (with follow: every raw line)",
       }),
     ),
     tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 200, description: "How many of the last lines to return" })),

@@ -107,6 +107,23 @@ export function jsonWithHeaders<T>(description: string, schema: T, headers: read
   };
 }
 
+/**
+ * A JSON response with the example the docs show (emitted as the media type's `example`), and
+ * the headers it carries. Examples are bodies captured from a real run: schemas/examples.ts.
+ */
+export function jsonExample<T>(description: string, schema: T, example: unknown, headers: readonly HeaderName[] = []) {
+  return {
+    description,
+    ...(headers.length > 0 ? { headers: Object.fromEntries(headers.map((name) => [name, HEADERS[name]])) } : {}),
+    content: { "application/json": { schema, example } },
+  };
+}
+
+/** A request body schema with the example the docs show (@fastify/swagger emits it as the media type's `example`). */
+export function withExample<T extends TSchema>(schema: T, example: unknown): T {
+  return { ...schema, examples: [example] };
+}
+
 /** Headers a problem of this status carries. */
 const PROBLEM_HEADERS: Record<number, readonly HeaderName[]> = { 401: ["www-authenticate"], 429: ["retry-after"], 503: ["retry-after"] };
 

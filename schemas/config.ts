@@ -28,7 +28,7 @@ export const ResolvedConfig = Type.Object(
         turnRegistryPath: Type.String({ description: "turn-registry.json: the turns" }),
         recentEventsPath: Type.String({ description: "recent-events.json: the newest events (eventCacheSize)" }),
         structuredEventLogPath: Type.String({ description: "events.jsonl: every event, one JSON line each, rotated by size" }),
-        stdoutLogPath: Type.String({ description: "Capture of the child's stdout (its JSON-RPC lines)" }),
+        stdoutLogPath: Type.String({ description: "Capture of what the child printed on stdout that was not protocol" }),
         stderrLogPath: Type.String({ description: "Capture of the child's stderr (its log)" }),
       },
       { description: "Files and directories the daemon uses (absolute paths)" },

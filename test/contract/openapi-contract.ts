@@ -161,6 +161,12 @@ export class OpenApiContract {
     return v(value) ? [] : [formatAjvErrors(v.errors)];
   }
 
+  /** Validate a value against a schema taken from the document (its component refs resolved); the errors, empty when it conforms. */
+  validateSchema(key: string, schema: unknown, value: unknown): string[] {
+    const v = this.validatorFor(`schema ${key}`, schema);
+    return v(value) ? [] : [formatAjvErrors(v.errors)];
+  }
+
   /** Check one recorded response; returns readable problems, empty when it conforms. */
   check(rec: AuditRecord): string[] {
     const problems: string[] = [];

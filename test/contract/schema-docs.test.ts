@@ -1,6 +1,8 @@
 /**
  * openapi.yaml is read by people (GET /docs): every schema property and every parameter says what
- * it means.
+ * it means, and every request body and JSON answer of the API's operations shows an example that
+ * conforms to its schema. The examples are bodies captured from a real daemon (schemas/examples.ts,
+ * kept real by test/contract/api-examples.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import { OpenApiContract } from "./openapi-contract.js";
@@ -9,6 +11,9 @@ type Json = Record<string, unknown>;
 const contract = OpenApiContract.load();
 const doc = contract.doc;
 const components = doc.components.schemas;
+
+/** Operations whose answer is not an API resource: the contract itself. */
+const NO_EXAMPLE_NEEDED = new Set(["getOpenApiJson"]);
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const componentOf = (ref: unknown) => (typeof ref === "string" ? components[ref.replace("#/components/schemas/", "")] : undefined);
@@ -40,6 +45,32 @@ const described = (schema: Json) =>
     ? true
     : typeof componentOf(schema.$ref)?.description === "string";
 
+interface Media {
+  where: string;
+  schema: unknown;
+  example: unknown;
+  has: boolean;
+}
+
+/** The request bodies and 2xx JSON answers of the API's operations. */
+function mainMedia(): Media[] {
+  const out: Media[] = [];
+  for (const op of contract.operations()) {
+    if (NO_EXAMPLE_NEEDED.has(op.operationId)) continue;
+    const bodies: [string, Json | undefined][] = [[`${op.operationId} request body`, (op.requestBody?.content as Json | undefined)?.["application/json"] as Json | undefined]];
+    for (const [status, response] of Object.entries((op.op.responses as Record<string, Json>) ?? {})) {
+      if (status.startsWith("2")) bodies.push([`${op.operationId} ${status}`, (response.content as Json | undefined)?.["application/json"] as Json | undefined]);
+    }
+    for (const [where, media] of bodies) {
+      if (!media) continue;
+      const has = "example" in media || isObject(media.examples);
+      const example = "example" in media ? media.example : isObject(media.examples) ? (Object.values(media.examples)[0] as Json | undefined)?.value : undefined;
+      out.push({ where, schema: media.schema, example, has });
+    }
+  }
+  return out;
+}
+
 describe("openapi.yaml as documentation", () => {
   it("describes every schema property", () => {
     const all = properties();
@@ -55,5 +86,22 @@ describe("openapi.yaml as documentation", () => {
       .filter(({ p }) => typeof p.description !== "string" || p.description.trim() === "")
       .map(({ op, p }) => `${op.operationId} ${String(p.in)} ${String(p.name)}`);
     expect(missing).toEqual([]);
+  });
+
+  it("shows an example of every request body and JSON answer of the API", () => {
+    const media = mainMedia();
+    expect(media.length).toBeGreaterThanOrEqual(30);
+    expect(media.filter((m) => !m.has).map((m) => m.where)).toEqual([]);
+  });
+
+  it("shows examples that conform to their schemas", () => {
+    const wrong = mainMedia()
+      .filter((m) => m.has)
+      .map((m) => [m.where, contract.validateSchema(m.where, m.schema, m.example)] as const)
+      .filter(([, errors]) => errors.length > 0);
+    expect(wrong).toEqual([]);
+    // and the check can fail: a run whose status is not one of the run statuses
+    const created = mainMedia().find((m) => m.where === "createRun 202")!;
+    expect(contract.validateSchema("negative control", created.schema, { ...(created.example as Json), status: "exploded" })[0]).toMatch(/\/status must be one of "queued"/);
   });
 });
