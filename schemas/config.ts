@@ -17,7 +17,7 @@ export const ResolvedConfig = Type.Object(
     logFormat: Type.Union(LOG_FORMATS.map((f) => Type.Literal(f)), { description: "Log lines: pretty (for people), json, or auto (pretty on a terminal, else JSON) (CODEXD_LOG_FORMAT)" }),
     paths: Type.Object(
       {
-        repoRoot: Type.String({ description: "Directory codexd was installed from" }),
+        repoRoot: Type.String({ description: "Working directory the daemon was started in (the repository it serves); the state directory defaults to .codexd under it" }),
         stateDir: Type.String({ minLength: 1, description: "Where the daemon keeps its state (CODEXD_STATE_DIR)" }),
         logsDir: Type.String({ minLength: 1, description: "Where the child's output is captured (CODEXD_LOGS_DIR)" }),
         identityPath: Type.String({ description: "identity.json: the daemon's identity" }),

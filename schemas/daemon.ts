@@ -6,7 +6,7 @@ export const DaemonIdentity = Type.Object(
   {
     daemonId: Type.String({ description: "Identifies this daemon's state directory; made once, when the state directory is first used" }),
     nodeId: Type.String({ description: "Name of the machine the daemon runs on (CODEXD_NODE_ID, default the host name)" }),
-    repoRoot: Type.String({ description: "Directory the daemon was installed from (its package root)" }),
+    repoRoot: Type.String({ description: "Working directory of the daemon when the identity was created (the repository it serves)" }),
     createdAt: Type.String({ format: "date-time", description: "When the identity was created (RFC 3339, UTC)" }),
     version: Type.String({ description: "codexd version that created the identity" }),
   },
