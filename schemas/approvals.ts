@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, Nullable } from "./common.js";
+import { Nullable } from "./common.js";
 import { PageQuery } from "./sessions.js";
 
 export const APPROVAL_STATUSES = ["pending", "resolved", "expired"] as const;

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, JsonObject, Nullable } from "./common.js";
+import { JsonObject, Nullable } from "./common.js";
 
 export const CHILD_STATUSES = ["idle", "starting", "running", "stopping", "stopped", "exited", "backoff", "fatal"] as const;
 export type ChildStatus = (typeof CHILD_STATUSES)[number];

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, Nullable, ref } from "./common.js";
+import { Nullable, ref } from "./common.js";
 import { ChildState } from "./child.js";
 
 export const DaemonIdentity = Type.Object(
@@ -20,7 +20,7 @@ export const DaemonState = Type.Object(
     started: Type.Boolean({ description: "true while the daemon runs" }),
     startedAt: Nullable(Type.String({ format: "date-time", description: "When the daemon last started (RFC 3339, UTC)" })),
     stoppedAt: Nullable(Type.String({ format: "date-time", description: "When the daemon last stopped cleanly (RFC 3339, UTC); null while it runs after a clean start" })),
-    updatedAt: IsoDateTime,
+    updatedAt: Type.String({ format: "date-time", description: "When the file was last written (RFC 3339, UTC)" }),
     pid: Nullable(Type.Integer({ description: "Process id of the daemon; null when stopped" })),
     child: ref(ChildState),
     bootId: Type.Optional(Type.String({ description: "Identifies the daemon's current (or last) boot; every event carries it" })),

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { EventLevel, IsoDateTime, JsonObject, Nullable, ref } from "./common.js";
+import { EventLevel, JsonObject, Nullable, ref } from "./common.js";
 
 /** Seed event shape plus optional correlation fields. */
 export const CodexdEvent = Type.Object(

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, JsonObject, Nullable } from "./common.js";
+import { JsonObject, Nullable } from "./common.js";
 import { CodexErrorDetail } from "./turns.js";
 
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "timed_out", "interrupted"] as const;

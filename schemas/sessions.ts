@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, JsonObject, Nullable } from "./common.js";
+import { JsonObject, Nullable } from "./common.js";
 import type { TurnRecord } from "./turns.js";
 
 export const ApprovalMode = Type.Union([Type.Literal("manual"), Type.Literal("accept"), Type.Literal("decline")], {

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, Nullable, ref } from "./common.js";
+import { Nullable, ref } from "./common.js";
 import { ChildState } from "./child.js";
 import { ResolvedConfig } from "./config.js";
 import { DaemonIdentity } from "./daemon.js";

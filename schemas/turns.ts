@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { IsoDateTime, JsonObject, Nullable } from "./common.js";
+import { JsonObject, Nullable } from "./common.js";
 
 export const TURN_STATUSES = ["pending", "inProgress", "completed", "interrupted", "failed"] as const;
 export type TurnStatus = (typeof TURN_STATUSES)[number];
