@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
 import { jsonExample, problems, ref, withExample } from "../schemas/common.js";
 import { examples } from "../schemas/examples.js";
 import { CreateRunBody, CreateRunHeaders, RunCancelResult, RunGetQuery, RunListQuery, RunPage, RunParams, RunRecord } from "../schemas/runs.js";
+import { RunDiff, RunDiffQuery, WorkspaceRemoveResult } from "../schemas/workspaces.js";
 import type { Daemon } from "../src/daemon.js";
 import { pageJson, sendJson } from "../src/http/json-page.js";
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
-  const { runs } = daemon;
+  const { runs, workspaces } = daemon;
   const tags = ["runs"];
 
   app.post(
@@ -20,7 +22,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         tags,
         headers: CreateRunHeaders,
         body: withExample(CreateRunBody, examples.createRun.request),
-        response: { 202: jsonExample("The run queued (or replayed); Location names it", ref(RunRecord), examples.createRun.response, ["location", "idempotent-replayed"]), ...problems(400, 404, 409, 415, 500) },
+        response: { 202: jsonExample("The run queued (or replayed); Location names it", ref(RunRecord), examples.createRun.response, ["location", "idempotent-replayed"]), ...problems(400, 404, 409, 415, 422, 500) },
       },
     },
     async (request, reply) => {
@@ -76,5 +78,47 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
       },
     },
     async (request) => runs.cancel(request.params.id),
+  );
+
+  app.get(
+    "/v1/runs/:id/diff",
+    {
+      schema: {
+        operationId: "getRunDiff",
+        summary: "What a finished run changed, as a unified diff",
+        description:
+          "From git for a run with a workspace (everything the run changed in it, untracked files included), from Codex's `turn/diff/updated` otherwise. Stored beside the state, so it outlives the worktree; cut at `workspaces.diffMaxBytes` with a marker line (`truncated: true`, header `x-codexd-diff-truncated`). `?format=json` answers the diff with the run's changes as JSON. 409 CODEXD_RUN_ACTIVE until the run ends.",
+        tags,
+        params: RunParams,
+        querystring: RunDiffQuery,
+        response: {
+          200: {
+            description: "The diff (text/x-diff), or with format=json the diff and the changes",
+            content: { "text/x-diff": { schema: Type.String() }, "application/json": { schema: ref(RunDiff) } },
+          },
+          ...problems(400, 404, 409, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const diff = await workspaces.diff(request.params.id);
+      if (request.query.format === "json") return reply.type("application/json; charset=utf-8").send(diff);
+      return reply.type("text/x-diff; charset=utf-8").header("x-codexd-diff-truncated", String(diff.truncated)).send(diff.diff);
+    },
+  );
+
+  app.delete(
+    "/v1/runs/:id/workspace",
+    {
+      schema: {
+        operationId: "removeRunWorkspace",
+        summary: "Remove a finished run's kept worktree (its branch stays)",
+        description: "200 with changed: false when it is already removed; 409 CODEXD_RUN_ACTIVE while the run is queued or running; 404 for a run without a worktree.",
+        tags,
+        params: RunParams,
+        response: { 200: ref(WorkspaceRemoveResult), ...problems(400, 404, 409, 500) },
+      },
+    },
+    async (request) => workspaces.remove(request.params.id),
   );
 };

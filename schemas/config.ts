@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { OrNull } from "./common.js";
+import { WorkspacesConfig } from "./workspaces.js";
 
 const PositiveMs = (description: string) => Type.Integer({ minimum: 1, description });
 
@@ -132,6 +133,7 @@ export const ResolvedConfig = Type.Object(
       },
       { description: "Requests to the app-server" },
     ),
+    workspaces: WorkspacesConfig,
     approvals: Type.Object(
       {
         policy: Type.Union([Type.Literal("manual"), Type.Literal("accept"), Type.Literal("decline")], {

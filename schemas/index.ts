@@ -9,6 +9,7 @@ import { ApprovalPage, ApprovalRecord } from "./approvals.js";
 import { InterruptResult, SessionPage, SessionRecord, TurnAccepted, TurnPage } from "./sessions.js";
 import { TurnRecord } from "./turns.js";
 import { Liveness, Readiness, StatusResponse } from "./status.js";
+import { RunDiff, WorkspaceRemoveResult } from "./workspaces.js";
 
 /** Every schema with an $id, registered once on the app and emitted as an OpenAPI component. */
 export const sharedSchemas: readonly TSchema[] = [
@@ -35,6 +36,8 @@ export const sharedSchemas: readonly TSchema[] = [
   RunRecord,
   RunPage,
   RunCancelResult,
+  RunDiff,
+  WorkspaceRemoveResult,
   StatusResponse,
   Liveness,
   Readiness,

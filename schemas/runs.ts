@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { JsonObject, Nullable } from "./common.js";
 import { CodexErrorDetail } from "./turns.js";
+import { RunArtifactFields, WorkspaceRequest } from "./workspaces.js";
 
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "timed_out", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -13,9 +14,10 @@ export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
 ]);
 
 export const RunError = Type.Object({
-  code: Type.String({ description: "CODEXD_* code, e.g. CODEXD_MODEL_UNREACHABLE, CODEXD_TURN_FAILED, CODEXD_CHILD_EXITED, CODEXD_RUN_TIMEOUT" }),
+  code: Type.String({ description: "CODEXD_* code, e.g. CODEXD_MODEL_UNREACHABLE, CODEXD_TURN_FAILED, CODEXD_CHILD_EXITED, CODEXD_RUN_TIMEOUT, CODEXD_WORKSPACE_FAILED, CODEXD_OUTPUT_INVALID" }),
   message: Type.String({ description: "What went wrong, in words" }),
   ...CodexErrorDetail,
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { description: "CODEXD_OUTPUT_INVALID: where the output broke the outputSchema" })),
 });
 
 export const RunRecord = Type.Object(
@@ -57,6 +59,7 @@ export const RunRecord = Type.Object(
         { description: "Approval requests made during the run's turn and how they ended" },
       ),
     ),
+    ...RunArtifactFields,
   },
   { $id: "Run", additionalProperties: true, description: "A unit of work: one prompt executed as a turn, from queued to a final status" },
 );
@@ -75,6 +78,10 @@ export const CreateRunBody = Type.Object(
     ),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, description: "Time limit in ms from when the run starts; past it the turn is interrupted and the run is timed_out. Default runs.defaultTimeoutMs" })),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Your own data (e.g. a ticket id), kept with the run as it is" })),
+    workspace: Type.Optional(WorkspaceRequest),
+    outputSchema: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: "JSON Schema the final message must meet: it is parsed into `output`, or the run fails CODEXD_OUTPUT_INVALID" }),
+    ),
   },
   { additionalProperties: false },
 );

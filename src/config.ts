@@ -60,6 +60,10 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "turns.silenceTimeoutMs", env: "CODEXD_TURN_SILENCE_TIMEOUT_MS", kind: "integer" },
   { path: "turns.retryGiveUpMs", env: "CODEXD_TURN_RETRY_GIVE_UP_MS", kind: "integer" },
   { path: "codex.requestTimeoutMs", env: "CODEXD_CODEX_REQUEST_TIMEOUT_MS", kind: "integer" },
+  { path: "workspaces.allowedRoots", env: "CODEXD_WORKSPACES_ALLOWED_ROOTS", kind: "json" },
+  { path: "workspaces.dir", env: "CODEXD_WORKSPACES_DIR", kind: "string" },
+  { path: "workspaces.diffMaxBytes", env: "CODEXD_WORKSPACES_DIFF_MAX_BYTES", kind: "integer" },
+  { path: "workspaces.recovery", env: "CODEXD_WORKSPACES_RECOVERY", kind: "string" },
   { path: "approvals.policy", env: "CODEXD_APPROVAL_POLICY", kind: "string" },
   { path: "approvals.timeoutMs", env: "CODEXD_APPROVAL_TIMEOUT_MS", kind: "integer" },
   { path: "storage.retryIntervalMs", env: "CODEXD_STORAGE_RETRY_INTERVAL_MS", kind: "integer" },
@@ -130,6 +134,7 @@ function defaults(cwd: string): Tree {
     sessions: { retention: 1000 },
     turns: { retention: 1000, silenceTimeoutMs: 600_000, retryGiveUpMs: 120_000 },
     codex: { requestTimeoutMs: 30_000 },
+    workspaces: { allowedRoots: [], diffMaxBytes: 1024 * 1024, recovery: "remove" },
     approvals: { policy: "manual", timeoutMs: 600_000 },
     streams: { heartbeatMs: 15_000, queueCapacity: 10_000 },
     storage: { retryIntervalMs: 1000 },
@@ -229,6 +234,9 @@ function derivePaths(tree: Tree, cwd: string): void {
   under("structuredEventLogPath", stateDir, "events.jsonl");
   under("stdoutLogPath", logsDir, "child.stdout.log");
   under("stderrLogPath", logsDir, "child.stderr.log");
+  const workspaces = tree.workspaces as Tree;
+  workspaces.dir = resolve(stateDir, typeof workspaces.dir === "string" ? workspaces.dir : "worktrees");
+  if (Array.isArray(workspaces.allowedRoots)) workspaces.allowedRoots = workspaces.allowedRoots.map((r) => (typeof r === "string" ? resolve(cwd, r) : r));
   const server = tree.server as Tree;
   if (typeof server.childCwd === "string") server.childCwd = resolve(cwd, server.childCwd);
 }

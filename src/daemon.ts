@@ -9,6 +9,7 @@ import { routeCodexTraffic } from "./sessions/codex-router.js";
 import { SessionService } from "./sessions/session-service.js";
 import { TurnService, childDownReason } from "./sessions/turn-service.js";
 import { StateStore } from "./state/store.js";
+import { RunWorkspaces } from "./workspaces/run-workspaces.js";
 
 export interface DaemonOptions {
   /** Environment for the child; defaults to the daemon's own (so CODEX_HOME and credentials pass). */
@@ -37,6 +38,7 @@ export class Daemon {
   readonly turns: TurnService;
   readonly approvals: ApprovalService;
   readonly runs: RunService;
+  readonly workspaces: RunWorkspaces;
   /** Open SSE streams, ended with a final event at shutdown. */
   readonly streams = new StreamHub();
   /** Live events for the open event streams, encoded once per flush. */
@@ -70,7 +72,9 @@ export class Daemon {
     this.sessions = new SessionService({ ...deps, interruptActiveTurn: (s) => this.turns.interruptAndWait(s) });
     this.approvals = new ApprovalService({ ...deps, sessions: this.sessions, policyOverride: (s) => this.runs.approvalPolicyFor(s) });
     this.turns = new TurnService({ ...deps, sessions: this.sessions, waitingOnApproval: (t) => this.approvals.hasPendingForTurn(t) });
-    this.runs = new RunService({ ...deps, sessions: this.sessions, turns: this.turns, approvals: this.approvals });
+    this.workspaces = new RunWorkspaces(deps);
+    this.workspaces.follow();
+    this.runs = new RunService({ ...deps, sessions: this.sessions, turns: this.turns, approvals: this.approvals, workspaces: this.workspaces });
     routeCodexTraffic(this.child, this.store, this.turns, this.approvals, logger);
     this.followChildConnection();
   }
@@ -103,6 +107,7 @@ export class Daemon {
     this.sessions.load();
     await this.turns.recoverAfterRestart();
     await this.runs.recoverAfterRestart();
+    await this.workspaces.sweep();
     await this.store.markDaemonStarted();
     await this.store.recordEvent({
       level: "info",

@@ -23,6 +23,8 @@ import type { ApprovalService } from "../sessions/approval-service.js";
 import type { SessionService } from "../sessions/session-service.js";
 import type { TurnService } from "../sessions/turn-service.js";
 import type { StateStore } from "../state/store.js";
+import { turnArtifacts } from "../workspaces/artifacts.js";
+import type { RunWorkspaces } from "../workspaces/run-workspaces.js";
 
 export interface RunDeps {
   config: ResolvedConfig;
@@ -32,6 +34,7 @@ export interface RunDeps {
   sessions: SessionService;
   turns: TurnService;
   approvals: ApprovalService;
+  workspaces: RunWorkspaces;
 }
 
 const now = () => new Date().toISOString();
@@ -202,9 +205,11 @@ export class RunService {
   }
 
   private async enqueue(body: CreateRunBody, requestHash: string, idempotencyKey: string | undefined): Promise<RunRecord> {
+    const runId = randomUUID();
+    const workspace = await this.deps.workspaces.plan(body, runId);
     const at = now();
     const run: RunRecord = {
-      runId: randomUUID(),
+      runId,
       status: "queued",
       createdAt: at,
       updatedAt: at,
@@ -227,6 +232,8 @@ export class RunService {
       idempotencyKey: idempotencyKey ?? null,
       requestHash,
       approvals: [],
+      workspace,
+      outputSchema: body.outputSchema ?? null,
     };
     this.enqueuing++;
     let saved: RunRecord;
@@ -294,9 +301,13 @@ export class RunService {
       throw error;
     }
     try {
+      run = await this.deps.workspaces.prepare(run);
       if (!run.sessionId) {
+        const cwd = run.workspace?.path ?? run.cwd;
         const session = await sessions.create({
-          ...(run.cwd ? { cwd: run.cwd } : {}),
+          ...(cwd ? { cwd } : {}),
+          // The workspace is the sandbox's writable root.
+          ...(run.workspace ? { sandbox: "workspace-write" as const } : {}),
           ...(run.model ? { model: run.model } : {}),
           ...(run.approvalPolicy ? { approvals: run.approvalPolicy as "manual" | "accept" | "decline" } : {}),
           metadata: { runId: run.runId },
@@ -306,7 +317,7 @@ export class RunService {
         run = await store.upsertRun({ ...run, sessionId: session.sessionId, threadId: session.threadId ?? null, updatedAt: now() });
       }
       if (exec.cancel) return void (await this.finish(run, "cancelled", null));
-      const accepted = await turns.start(run.sessionId!, { input: run.prompt ?? "", ...(run.model ? { model: run.model } : {}) });
+      const accepted = await turns.start(run.sessionId!, { input: run.prompt ?? "", ...(run.model ? { model: run.model } : {}), ...(run.outputSchema ? { outputSchema: run.outputSchema } : {}) });
       run = await store.upsertRun({ ...run, threadId: sessions.get(run.sessionId!).threadId ?? null, turnId: accepted.turnId, updatedAt: now() });
       // A cancel that arrived while turn/start was in flight could not interrupt yet: do it now.
       if (exec.cancel) await this.interruptTurn(run);
@@ -332,8 +343,10 @@ export class RunService {
   /** Map how the turn ended (and why) to how the run ends. */
   private async conclude(run: RunRecord, turn: TurnRecord | null, cancelled: boolean, timedOut: boolean): Promise<void> {
     const latest = (await this.deps.store.getRun(run.runId)) ?? run;
+    const artifacts = turnArtifacts(latest.outputSchema, turn);
     const withTurn: RunRecord = {
       ...latest,
+      ...artifacts.fields,
       finalMessage: turn?.finalMessage ?? null,
       usage: turn?.usage ?? null,
       approvals: turn ? this.approvalsOf(turn.turnId) : [],
@@ -341,7 +354,7 @@ export class RunService {
     if (timedOut) return void (await this.finish(withTurn, "timed_out", { code: "CODEXD_RUN_TIMEOUT", message: `no result within ${run.timeoutMs} ms` }));
     if (cancelled) return void (await this.finish(withTurn, "cancelled", null));
     if (!turn) return void (await this.finish(withTurn, "failed", { code: "CODEXD_TURN_LOST", message: "the turn did not end" }));
-    if (turn.status === "completed") return void (await this.finish(withTurn, "completed", null));
+    if (turn.status === "completed") return void (await this.finish(withTurn, artifacts.outputError ? "failed" : "completed", artifacts.outputError));
     if (turn.error?.code === "CODEXD_CHILD_EXITED") {
       // Stopping the daemon stops the child too: that is an interruption, not a failure of the run.
       if (this.closed) return void (await this.finish(withTurn, "interrupted", { code: "CODEXD_DAEMON_STOPPED", message: "the daemon stopped while the run was running" }));
@@ -379,6 +392,7 @@ export class RunService {
   }
 
   private async finish(run: RunRecord, status: RunStatus, error: RunError | null): Promise<RunRecord> {
+    ({ run, status, error } = await this.deps.workspaces.settle(run, status, error));
     const at = now();
     const durationMs = run.startedAt ? Date.now() - Date.parse(run.startedAt) : null;
     const ended: RunRecord = { ...run, status, error, finishedAt: at, updatedAt: at, durationMs };
