@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
+import type { CreateRunBody } from "../../schemas/runs.js";
 import type { RunRecord } from "../client/index.js";
 import type { CommandSpec, GroupSpec, Input } from "./args.js";
 import type { Context } from "./context.js";
-import { EXIT, type ExitCode } from "./exit-codes.js";
+import { EXIT, UsageError, type ExitCode } from "./exit-codes.js";
 import { compactTime, formatDuration, fullTime, oneLine, statusStyle, truncate, type Column } from "./output.js";
 import { withProgress } from "./progress.js";
 import { PAGE_OPTIONS, noteNextPage, pageQuery } from "./sessions.js";
@@ -34,6 +35,10 @@ function printRun(ctx: Context, run: RunRecord, extra: ReadonlyArray<readonly [s
     ["model", run.model],
     ["timeout", typeof run.timeoutMs === "number" ? formatDuration(run.timeoutMs) : null],
     ["idempotency key", run.idempotencyKey],
+    ["workspace", run.workspace ? `${run.workspace.mode} ${run.workspace.path} (${run.workspace.status})` : null],
+    ["branch", run.workspace?.branch ?? null],
+    ["commit", run.commit ? `${run.commit.sha} on ${run.commit.branch}` : null],
+    ["changes", run.changes?.length ? run.changes.map((c) => `${c.status} ${c.path}`).join(", ") : null],
     ["approvals", run.approvals?.length ? run.approvals.map((a) => `${a.kind} ${a.status}`).join(", ") : null],
     ["error", run.error ? `${run.error.code}: ${run.error.message}` : null, run.error ? "red" : undefined],
     ["final message", run.finalMessage],
@@ -52,12 +57,37 @@ async function awaitRun(ctx: Context, runId: string, timeoutMs?: number): Promis
   return reportEnding(ctx.ui, { what: label, status: run.status, finalMessage: run.finalMessage, error: run.error, durationMs: run.durationMs });
 }
 
-function createBody(input: Input) {
+/** --repo and its companions as the run's workspace; none without --repo. */
+function workspaceOf(input: Input): CreateRunBody["workspace"] | undefined {
+  const repo = input.string("repo");
+  const ref = input.string("ref");
+  const branch = input.string("branch");
+  const message = input.string("message");
+  const companions = ["worktree", "in-place", "commit", "remove-worktree"].filter((f) => input.flag(f));
+  if (repo === undefined) {
+    if (companions.length > 0 || ref !== undefined || branch !== undefined || message !== undefined) throw new UsageError("--worktree, --in-place, --ref, --branch, --commit, --message and --remove-worktree need --repo DIR");
+    return undefined;
+  }
+  if (input.flag("worktree") && input.flag("in-place")) throw new UsageError("--worktree and --in-place exclude each other");
+  return {
+    repo: resolve(repo),
+    ...(input.flag("in-place") ? { mode: "in-place" as const } : { mode: "worktree" as const }),
+    ...(ref !== undefined ? { ref } : {}),
+    ...(branch !== undefined ? { branch } : {}),
+    ...(input.flag("commit") ? { commit: true } : {}),
+    ...(message !== undefined ? { message } : {}),
+    ...(input.flag("remove-worktree") ? { keep: false } : {}),
+  };
+}
+
+function createBody(input: Input): CreateRunBody {
   const sessionId = input.string("session");
   const cwd = input.string("cwd");
   const model = input.string("model");
   const timeoutMs = input.number("timeout-ms");
+  const workspace = workspaceOf(input);
   return {
+    ...(workspace !== undefined ? { workspace } : {}),
     prompt: input.arg(0),
     ...(sessionId !== undefined ? { sessionId } : {}),
     ...(cwd !== undefined ? { cwd: resolve(cwd) } : {}),
@@ -106,6 +136,14 @@ const create: CommandSpec = {
     model: { type: "string", value: "MODEL", description: "model to use" },
     "timeout-ms": { type: "string", value: "N", integer: { min: 100, max: 86_400_000 }, description: "the run ends timed_out after N ms" },
     "idempotency-key": { type: "string", value: "KEY", description: "retrying with the same key and prompt returns the same run" },
+    repo: { type: "string", value: "DIR", description: "work in this git repository: in a new worktree on a new branch (default) or, with --in-place, in its checkout" },
+    worktree: { type: "boolean", description: "with --repo: a new git worktree on a new branch (the default)" },
+    "in-place": { type: "boolean", description: "with --repo: work in the repository's own checkout" },
+    ref: { type: "string", value: "REF", description: "with --repo: the commit the worktree starts from (default HEAD)" },
+    branch: { type: "string", value: "NAME", description: "with --repo: the new branch's name (default codexd/<run id>)" },
+    commit: { type: "boolean", description: "with --repo: commit the run's changes on the branch when it completes" },
+    message: { type: "string", value: "TEXT", description: "with --commit: the commit message" },
+    "remove-worktree": { type: "boolean", description: "with --repo: remove the worktree when the run ends (the branch stays)" },
     wait: { type: "boolean", short: "w", description: "wait for the run to end and print the final message" },
   },
   async run(ctx, input) {
@@ -138,8 +176,19 @@ const wait: CommandSpec = {
   },
 };
 
+const diff: CommandSpec = {
+  name: "runs diff",
+  args: ["ID"],
+  summary: "Print what a finished run changed, as a unified diff",
+  description: "With --json, the diff with the run's changes (path, status, insertions, deletions) as one JSON document.",
+  async run(ctx, input) {
+    if (ctx.ui.json) return ctx.ui.document(await ctx.client.runs.diffJson(input.arg(0)));
+    ctx.io.stdout.write(await ctx.client.runs.diff(input.arg(0)));
+  },
+};
+
 export const runsGroup: GroupSpec = {
   name: "runs",
   summary: "Queue, list, wait for and cancel runs (one prompt each, executed as a turn)",
-  commands: [list, show, create, cancel, wait],
+  commands: [list, show, create, cancel, wait, diff],
 };

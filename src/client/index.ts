@@ -8,6 +8,7 @@ import type { CreateRunBody, RunRecord, RunStatus } from "../../schemas/runs.js"
 import type { CreateSessionBody, SessionRecord, SessionStatus, StartTurnBody } from "../../schemas/sessions.js";
 import type { StatusResponse } from "../../schemas/status.js";
 import type { TurnRecord } from "../../schemas/turns.js";
+import type { RunDiff, WorkspaceRemoveResult } from "../../schemas/workspaces.js";
 import { CodexdApiError } from "./errors.js";
 import { readSse } from "./sse-reader.js";
 
@@ -158,6 +159,11 @@ export class CodexdClient {
       }
     },
     cancel: (id: string): Promise<{ changed: boolean; run: RunRecord }> => this.call("POST", `/v1/runs/${encodeURIComponent(id)}/cancel`),
+    /** A finished run's unified diff (text/x-diff). */
+    diff: (id: string): Promise<string> => this.call("GET", `/v1/runs/${encodeURIComponent(id)}/diff`, { text: true }),
+    /** The diff with the run's changes, as JSON. */
+    diffJson: (id: string): Promise<Static<typeof RunDiff>> => this.call("GET", `/v1/runs/${encodeURIComponent(id)}/diff`, { query: { format: "json" } }),
+    removeWorkspace: (id: string): Promise<Static<typeof WorkspaceRemoveResult>> => this.call("DELETE", `/v1/runs/${encodeURIComponent(id)}/workspace`),
   };
 
   /**

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, realpath, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, realpath, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git, gitBounded, gitMaybe, type BoundedOutput } from "./git.js";
@@ -75,8 +75,15 @@ export async function snapshotTree(dir: string): Promise<string> {
   try {
     const index = join(scratch, "index");
     const own = (await git(["rev-parse", "--path-format=absolute", "--git-path", "index"], { cwd: dir })).trim();
+    // The copy keeps the index's mtime: git re-reads a file whose mtime is not older than the
+    // index ("racily clean"); a fresh mtime would make a same-size edit made in the same second
+    // as the index look unchanged.
     const seeded = await copyFile(own, index).then(
-      () => true,
+      async () => {
+        const { atime, mtime } = await stat(own);
+        await utimes(index, atime, mtime);
+        return true;
+      },
       () => false,
     );
     const env = { GIT_INDEX_FILE: index };

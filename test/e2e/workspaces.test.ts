@@ -8,12 +8,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
-import { createWorkspace, startDaemon, type DaemonProcess, type Workspace } from "../helpers/daemon-process.js";
+import { execFile } from "node:child_process";
+import { cliPath, createWorkspace, startDaemon, type DaemonProcess, type Workspace } from "../helpers/daemon-process.js";
 import { createRepo, type TestRepo } from "../helpers/git-repo.js";
 import { RunsApi } from "../helpers/runs-api.js";
 import { startRunsDaemon, type RunsDaemon } from "../helpers/runs-daemon.js";
+
+// Each test starts daemons, children and git processes: generous on a loaded machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 const daemons: RunsDaemon[] = [];
 const repos: TestRepo[] = [];
@@ -328,4 +332,33 @@ describe("recovery after kill -9", () => {
     expect(events.filter((e) => e.type === "run.workspace_removed" && e.runId === run.runId).map((e) => e.detail)).toEqual([expect.objectContaining({ reason: "recovery" })]);
     expect(events.filter((e) => e.type === "workspace.orphan_removed").map((e) => e.detail)).toEqual([expect.objectContaining({ path: orphan, repo: r.dir })]);
   }, 240_000);
+});
+
+describe("the CLI", () => {
+  /** `codexd ARGS` against the daemon; stdout, stderr and the exit code. */
+  const cli = (d: RunsDaemon, cwd: string, args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cliPath, ...args, "--url", d.baseUrl], { cwd, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("runs create --repo . --worktree --commit --wait, then runs diff ID", async () => {
+    const d = await daemon();
+    const r = await repo({ "a.txt": "a\n" });
+    const created = await cli(d, r.dir, ["runs", "create", "[write:a.txt=b\\n] edit", "--repo", ".", "--worktree", "--commit", "--wait", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const run = JSON.parse(created.stdout) as RunRecord;
+    expect(run).toMatchObject({ status: "completed", workspace: { repo: r.dir, mode: "worktree" }, commit: { branch: `codexd/${run.runId}` } });
+    expect(r.git("show", `codexd/${run.runId}:a.txt`)).toBe("b\n");
+    const diff = await cli(d, r.dir, ["runs", "diff", run.runId]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout, JSON.stringify({ diff, run })).toContain("diff --git a/a.txt b/a.txt");
+    expect(diff.stdout).toContain("-a\n+b\n");
+    const json = await cli(d, r.dir, ["runs", "diff", run.runId, "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ runId: run.runId, changes: [{ path: "a.txt", status: "modified" }] });
+    const misuse = await cli(d, r.dir, ["runs", "create", "x", "--commit"]);
+    expect(misuse.code).not.toBe(0);
+    expect(misuse.stderr).toContain("need --repo");
+  });
 });

@@ -84,3 +84,16 @@ describe("work tree snapshots", () => {
     ]);
   });
 });
+
+describe("racy edits", () => {
+  it("a same-size edit right after the index was written is seen", async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await repo({ "a.txt": "a\n" });
+      const base = await treeOf(r.dir, "HEAD");
+      r.git("update-index", "--refresh");
+      await writeFile(join(r.dir, "a.txt"), "b\n");
+      const tree = await snapshotTree(r.dir);
+      expect(await changedFiles(r.dir, base, tree)).toEqual([{ path: "a.txt", previousPath: null, status: "modified", insertions: 1, deletions: 1 }]);
+    }
+  });
+});
