@@ -48,6 +48,18 @@ export async function addWorktree(repo: string, path: string, branch: string, co
   await git(["worktree", "add", "--quiet", "-b", branch, path, commit], { cwd: repo });
 }
 
+/** The branch (full ref) checked out in the worktree registered at `path`, or null when none is. */
+export async function worktreeBranch(repo: string, path: string): Promise<string | null> {
+  const listed = await git(["worktree", "list", "--porcelain"], { cwd: repo });
+  for (const block of listed.split("\n\n")) {
+    const lines = block.split("\n");
+    if (lines[0] !== `worktree ${path}`) continue;
+    const branch = lines.find((l) => l.startsWith("branch "));
+    return branch ? branch.slice("branch ".length) : null;
+  }
+  return null;
+}
+
 /** Remove a worktree (its changes with it: they are in the diff, or committed); the branch stays. */
 export async function removeWorktree(repo: string, path: string): Promise<void> {
   const listed = await git(["worktree", "list", "--porcelain"], { cwd: repo });

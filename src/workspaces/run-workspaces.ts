@@ -96,14 +96,18 @@ export class RunWorkspaces {
     let branch: string | null = null;
     if (mode === "worktree") {
       branch = w.branch ?? `codexd/${runId}`;
-      if (!(await repo.isValidBranchName(top, branch))) throw invalid(422, "CODEXD_WORKSPACE_BAD_BRANCH", `${JSON.stringify(branch)} is not a valid branch name`);
       const key = `${top}\0${branch}`;
-      if (this.promised.has(key) || (await repo.branchExists(top, branch))) {
-        throw new ProblemError(409, "CODEXD_WORKSPACE_BRANCH_EXISTS", "The branch exists", `Branch ${branch} already exists in ${top}${this.promised.has(key) ? " (promised to another run)" : ""}`, {
-          currentState: "exists",
-        });
-      }
+      const exists = (why: string) => new ProblemError(409, "CODEXD_WORKSPACE_BRANCH_EXISTS", "The branch exists", `Branch ${branch} ${why} in ${top}`, { currentState: "exists" });
+      // Promised before git is asked, so two requests for one branch at once cannot both pass.
+      if (this.promised.has(key)) throw exists("is promised to another run");
       this.promised.add(key);
+      try {
+        if (!(await repo.isValidBranchName(top, branch))) throw invalid(422, "CODEXD_WORKSPACE_BAD_BRANCH", `${JSON.stringify(branch)} is not a valid branch name`);
+        if (await repo.branchExists(top, branch)) throw exists("already exists");
+      } catch (error) {
+        this.promised.delete(key);
+        throw error;
+      }
     }
     return {
       mode,
@@ -151,6 +155,7 @@ export class RunWorkspaces {
       const baseTree = ws.mode === "worktree" ? await repo.treeOf(ws.repo, ws.baseCommit!) : await repo.snapshotTree(ws.path);
       current = await store.upsertRun({ ...current, workspace: { ...ws, status: "active", baseTree, createdAt: now() }, updatedAt: now() });
     } catch (error) {
+      if (ws.mode === "worktree") await this.undoWorktree(ws).catch((e: unknown) => this.deps.logger.error({ err: e, path: ws.path }, "cannot undo a half-made worktree"));
       throw gitFailed(ws.mode === "worktree" ? `cannot create the worktree at ${ws.path}` : `cannot read the state of ${ws.path}`, error);
     } finally {
       if (ws.branch) this.promised.delete(`${ws.repo}\0${ws.branch}`);
@@ -329,12 +334,21 @@ export class RunWorkspaces {
   /** A crash or failure while the worktree was being made: undo what git did, keep nothing. */
   private async abandonCreation(run: RunRecord, ws: RunWorkspace): Promise<RunRecord> {
     if (ws.mode === "worktree") {
-      await repo.removeWorktree(ws.repo, ws.path);
-      // The branch was made for this run and holds nothing of it yet.
-      if (ws.branch && (await repo.branchHead(ws.repo, ws.branch)) === ws.baseCommit) await repo.deleteBranch(ws.repo, ws.branch);
+      await this.undoWorktree(ws);
       await this.event(run, "warn", "run.workspace_removed", `half-made worktree removed: ${ws.path}`, { path: ws.path, branch: ws.branch, reason: "creation-failed" });
     }
     return { ...run, workspace: { ...ws, status: "removed", removedAt: now() } };
+  }
+
+  /**
+   * Remove what `git worktree add` made. The branch goes too only when git registered it checked
+   * out at the run's path and it still holds nothing but the base commit: a branch of the same
+   * name made by someone else (the reason an add fails) is left alone.
+   */
+  private async undoWorktree(ws: RunWorkspace): Promise<void> {
+    const ours = ws.branch !== null && (await repo.worktreeBranch(ws.repo, ws.path)) === `refs/heads/${ws.branch}`;
+    await repo.removeWorktree(ws.repo, ws.path);
+    if (ours && (await repo.branchHead(ws.repo, ws.branch!)) === ws.baseCommit) await repo.deleteBranch(ws.repo, ws.branch!);
   }
 
   private event(run: RunRecord, level: "info" | "warn", type: string, message: string, detail: Record<string, unknown>) {

@@ -163,6 +163,8 @@ describe("worktree runs", () => {
     expect(failed.error!.code).toBe("CODEXD_WORKSPACE_FAILED");
     expect(failed.error!.message).toContain("a branch named 'taken-later' already exists");
     expect(r.worktrees()).toEqual([r.dir]);
+    // The branch someone else made is not ours to remove.
+    expect(r.branches()).toEqual(["main", "taken-later"]);
     expect(await listDir(worktreeDir(d))).toEqual([]);
   });
 });
