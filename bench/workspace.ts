@@ -47,11 +47,11 @@ async function json(method: string, url: string, body?: unknown): Promise<any> {
 
 /** A repository of `files` small files in 100 directories, committed. */
 async function makeRepo(dir: string, files: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (let i = 0; i < files; i++) {
-    const sub = join(dir, `d${String(i % 100).padStart(2, "0")}`);
-    if (i < 100) await mkdir(sub, { recursive: true });
-    await writeFile(join(sub, `f${i}.txt`), `file ${i}\n${"line\n".repeat(i % 20)}`);
+  const sub = (i: number) => join(dir, `d${String(i % 100).padStart(2, "0")}`);
+  for (let i = 0; i < 100; i++) await mkdir(sub(i), { recursive: true });
+  for (let start = 0; start < files; start += 500) {
+    const batch = Array.from({ length: Math.min(500, files - start) }, (_, k) => start + k);
+    await Promise.all(batch.map((i) => writeFile(join(sub(i), `f${i}.txt`), `file ${i}\n${"line\n".repeat(i % 20)}`)));
   }
   const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
   git("init", "-q", "-b", "main");
