@@ -17,7 +17,7 @@ export const RunError = Type.Object({
   code: Type.String({ description: "CODEXD_* code, e.g. CODEXD_MODEL_UNREACHABLE, CODEXD_TURN_FAILED, CODEXD_CHILD_EXITED, CODEXD_RUN_TIMEOUT, CODEXD_WORKSPACE_FAILED, CODEXD_OUTPUT_INVALID" }),
   message: Type.String({ description: "What went wrong, in words" }),
   ...CodexErrorDetail,
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { description: "CODEXD_OUTPUT_INVALID: where the output broke the outputSchema" })),
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String({ description: "JSON pointer into the output" }), message: Type.String({ description: "What the schema wanted there" }) }), { description: "CODEXD_OUTPUT_INVALID: where the output broke the outputSchema" })),
 });
 
 export const RunRecord = Type.Object(
