@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { jsonExample, problems, ref, withExample } from "../schemas/common.js";
+import { HEADERS, jsonExample, problems, ref, withExample } from "../schemas/common.js";
 import { examples } from "../schemas/examples.js";
 import { CreateRunBody, CreateRunHeaders, RunCancelResult, RunGetQuery, RunListQuery, RunPage, RunParams, RunRecord } from "../schemas/runs.js";
 import { RunDiff, RunDiffQuery, WorkspaceRemoveResult } from "../schemas/workspaces.js";
@@ -94,7 +94,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         response: {
           200: {
             description: "The diff (text/x-diff), or with format=json the diff and the changes",
-            content: { "text/x-diff": { schema: Type.String() }, "application/json": { schema: ref(RunDiff) } },
+            headers: { "x-codexd-diff-truncated": HEADERS["x-codexd-diff-truncated"] },
+            content: {
+              "text/x-diff": { schema: Type.String(), example: examples.getRunDiff.response.diff },
+              "application/json": { schema: ref(RunDiff), example: examples.getRunDiff.response },
+            },
           },
           ...problems(400, 404, 409, 500),
         },
@@ -102,8 +106,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
     },
     async (request, reply) => {
       const diff = await workspaces.diff(request.params.id);
+      reply.header("x-codexd-diff-truncated", String(diff.truncated));
       if (request.query.format === "json") return reply.type("application/json; charset=utf-8").send(diff);
-      return reply.type("text/x-diff; charset=utf-8").header("x-codexd-diff-truncated", String(diff.truncated)).send(diff.diff);
+      return reply.type("text/x-diff; charset=utf-8").send(diff.diff);
     },
   );
 
@@ -116,7 +121,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
         description: "200 with changed: false when it is already removed; 409 CODEXD_RUN_ACTIVE while the run is queued or running; 404 for a run without a worktree.",
         tags,
         params: RunParams,
-        response: { 200: ref(WorkspaceRemoveResult), ...problems(400, 404, 409, 500) },
+        response: { 200: jsonExample("The workspace, removed", ref(WorkspaceRemoveResult), examples.removeRunWorkspace.response), ...problems(400, 404, 409, 500) },
       },
     },
     async (request) => workspaces.remove(request.params.id),

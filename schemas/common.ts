@@ -94,6 +94,7 @@ export const HEADERS = {
   "x-codexd-after": { type: "string", pattern: "^[0-9]+$", description: "The stream's effective cursor: it replays events with a greater seq, then follows live. Also the `id:` of its first event, `ready`" },
   "retry-after": { type: "string", description: "Seconds to wait before retrying" },
   "www-authenticate": { type: "string", description: "The authentication scheme expected: Bearer realm=\"codexd\"" },
+  "x-codexd-diff-truncated": { type: "string", enum: ["true", "false"], description: "Whether the run's stored diff was cut at workspaces.diffMaxBytes (then its last line is a marker naming the bytes kept)" },
 } as const;
 
 type HeaderName = keyof typeof HEADERS;

@@ -28,21 +28,21 @@ export const examples = {
       "status": "running",
       "command": "/usr/bin/node",
       "args": [
-        "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+        "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
       ],
-      "cwd": "/tmp/codexd-test-3rAqyt",
-      "pid": 11149,
-      "startedAt": "2026-12-05T02:39:48.135Z",
+      "cwd": "/tmp/codexd-test-gqLbdZ",
+      "pid": 26872,
+      "startedAt": "2026-12-05T03:04:26.512Z",
       "exitedAt": null,
       "exitCode": null,
       "signal": null,
       "lastError": null,
-      "pgid": 11149,
-      "startTicks": 1249758,
+      "pgid": 26872,
+      "startTicks": 1397598,
       "desired": "running",
       "restartCount": 0,
       "nextRestartAt": null,
-      "readyAt": "2026-12-05T02:39:54.065Z",
+      "readyAt": "2026-12-05T03:04:39.087Z",
       "fatalReason": null,
       "protocol": {
         "userAgent": "fake-app-server/0.169.0",
@@ -62,28 +62,28 @@ export const examples = {
         "status": "stopped",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-3rAqyt",
+        "cwd": "/tmp/codexd-test-gqLbdZ",
         "pid": null,
-        "startedAt": "2026-12-05T02:39:48.135Z",
-        "exitedAt": "2026-12-05T02:39:54.688Z",
+        "startedAt": "2026-12-05T03:04:26.512Z",
+        "exitedAt": "2026-12-05T03:04:40.144Z",
         "exitCode": 0,
         "signal": null,
         "lastError": null,
         "pgid": null,
-        "startTicks": 1249758,
+        "startTicks": 1397598,
         "desired": "stopped",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T02:39:54.688Z",
+          "at": "2026-12-05T03:04:40.144Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
           "stopStep": "eof"
         },
-        "readyAt": "2026-12-05T02:39:54.065Z",
+        "readyAt": "2026-12-05T03:04:39.087Z",
         "fatalReason": null,
         "protocol": {
           "userAgent": "fake-app-server/0.169.0",
@@ -105,28 +105,28 @@ export const examples = {
         "status": "running",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-3rAqyt",
-        "pid": 11272,
-        "startedAt": "2026-12-05T02:39:55.124Z",
+        "cwd": "/tmp/codexd-test-gqLbdZ",
+        "pid": 27319,
+        "startedAt": "2026-12-05T03:04:40.808Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
-        "pgid": 11272,
-        "startTicks": 1250455,
+        "pgid": 27319,
+        "startTicks": 1399027,
         "desired": "running",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T02:39:54.688Z",
+          "at": "2026-12-05T03:04:40.144Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
           "stopStep": "eof"
         },
-        "readyAt": "2026-12-05T02:39:55.749Z",
+        "readyAt": "2026-12-05T03:04:41.514Z",
         "fatalReason": null,
         "protocol": {
           "userAgent": "fake-app-server/0.169.0",
@@ -147,22 +147,22 @@ export const examples = {
         "status": "starting",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-3rAqyt",
-        "pid": 11321,
-        "startedAt": "2026-12-05T02:39:56.332Z",
+        "cwd": "/tmp/codexd-test-gqLbdZ",
+        "pid": 27408,
+        "startedAt": "2026-12-05T03:04:42.310Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
-        "pgid": 11321,
-        "startTicks": 1250579,
+        "pgid": 27408,
+        "startTicks": 1399172,
         "desired": "running",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T02:39:56.238Z",
+          "at": "2026-12-05T03:04:42.216Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
@@ -184,28 +184,28 @@ export const examples = {
         "status": "running",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-3rAqyt",
-        "pid": 11321,
-        "startedAt": "2026-12-05T02:39:56.332Z",
+        "cwd": "/tmp/codexd-test-gqLbdZ",
+        "pid": 27408,
+        "startedAt": "2026-12-05T03:04:42.310Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
-        "pgid": 11321,
-        "startTicks": 1250579,
+        "pgid": 27408,
+        "startTicks": 1399172,
         "desired": "running",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T02:39:56.238Z",
+          "at": "2026-12-05T03:04:42.216Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
           "stopStep": "eof"
         },
-        "readyAt": "2026-12-05T02:39:56.738Z",
+        "readyAt": "2026-12-05T03:04:43.246Z",
         "fatalReason": null,
         "protocol": {
           "userAgent": "fake-app-server/0.169.0",
@@ -220,16 +220,16 @@ export const examples = {
     "response": {
       "stream": "stderr",
       "lines": [
-        "[fake-app-server 11321] started (faults: none)",
-        "[fake-app-server 11321] request 1 initialize",
-        "[fake-app-server 11321] notification initialized",
-        "[fake-app-server 11321] request 2 account/read"
+        "[fake-app-server 27408] started (faults: none)",
+        "[fake-app-server 27408] request 1 initialize",
+        "[fake-app-server 27408] notification initialized",
+        "[fake-app-server 27408] request 2 account/read"
       ]
     }
   },
   "createSession": {
     "request": {
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "sandbox": "workspace-write",
       "approvalPolicy": "on-request",
       "approvals": "manual",
@@ -238,13 +238,13 @@ export const examples = {
       }
     },
     "response": {
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
       "status": "idle",
       "currentTurnId": null,
-      "updatedAt": "2026-12-05T02:39:57.099Z",
-      "createdAt": "2026-12-05T02:39:57.099Z",
-      "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "updatedAt": "2026-12-05T03:04:43.452Z",
+      "createdAt": "2026-12-05T03:04:43.452Z",
+      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "model": "fake-model",
       "turnCount": 0,
       "metadata": {
@@ -255,7 +255,7 @@ export const examples = {
       "approvalPolicy": "on-request",
       "sandbox": "workspace-write",
       "threadParams": {
-        "cwd": "/tmp/codexd-test-3rAqyt/project",
+        "cwd": "/tmp/codexd-test-gqLbdZ/project",
         "approvalPolicy": "on-request",
         "sandbox": "workspace-write"
       },
@@ -268,27 +268,27 @@ export const examples = {
       "effort": "low"
     },
     "response": {
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-      "turnId": "01a24412-9123-7d3d-811a-d2a96bd10558",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "turnId": "01a24429-3f0a-7eeb-a293-b0be7e6a3227",
       "status": "inProgress",
       "steered": false
     }
   },
   "getTurn": {
     "response": {
-      "turnId": "01a24412-9123-7d3d-811a-d2a96bd10558",
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-      "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
+      "turnId": "01a24429-3f0a-7eeb-a293-b0be7e6a3227",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
       "status": "completed",
       "input": "Which file is the entry point of this project?",
-      "createdAt": "2026-12-05T02:39:57.226Z",
-      "updatedAt": "2026-12-05T02:39:57.242Z",
-      "startedAt": "2026-12-05T02:39:57.226Z",
-      "completedAt": "2026-12-05T02:39:57.242Z",
+      "createdAt": "2026-12-05T03:04:43.532Z",
+      "updatedAt": "2026-12-05T03:04:43.543Z",
+      "startedAt": "2026-12-05T03:04:43.533Z",
+      "completedAt": "2026-12-05T03:04:43.543Z",
       "items": [
         {
           "type": "userMessage",
-          "id": "01a24412-9127-7a72-890a-611716b2fdd9",
+          "id": "01a24429-3f11-776c-bac7-7005ceb947ce",
           "clientId": null,
           "content": [
             {
@@ -297,19 +297,19 @@ export const examples = {
               "text": "Which file is the entry point of this project?"
             }
           ],
-          "startedAtMs": 1796438397223,
-          "completedAtMs": 1796438397223
+          "startedAtMs": 1796439883537,
+          "completedAtMs": 1796439883537
         },
         {
           "type": "agentMessage",
           "moderation": null,
-          "id": "msg_01a24412-9127-7637-84b4-bd3429a1cc68",
+          "id": "msg_01a24429-3f12-7e06-8108-482788c7af77",
           "text": "echo: Which file is the entry point of this project?",
           "phase": null,
           "memoryCitation": null,
           "delivery": null,
           "questions": null,
-          "completedAtMs": 1796438397233
+          "completedAtMs": 1796439883539
         }
       ],
       "finalMessage": "echo: Which file is the entry point of this project?",
@@ -339,20 +339,20 @@ export const examples = {
     "response": {
       "approvals": [
         {
-          "approvalId": "2ee7c98b-e941-4b5f-8416-f37c38fedb31",
+          "approvalId": "cf6c88d6-b0b6-4cd1-9a1d-83889b4da4e1",
           "kind": "commandExecution",
           "method": "item/commandExecution/requestApproval",
           "status": "pending",
-          "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-          "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-          "turnId": "01a24412-9194-7f8f-9e95-7faf658d9bbc",
-          "itemId": "call_01a24412-9196-796a-9073-0d0edf6b3fe5",
+          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+          "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
+          "itemId": "call_01a24429-4026-7a75-865a-22335be9d082",
           "command": "echo fake",
-          "cwd": "/tmp/codexd-test-3rAqyt/project",
+          "cwd": "/tmp/codexd-test-gqLbdZ/project",
           "reason": "fake approval",
           "detail": {
             "kind": "command",
-            "startedAtMs": 1796438397335,
+            "startedAtMs": 1796439883815,
             "environmentId": "local",
             "commandActions": [
               {
@@ -370,9 +370,9 @@ export const examples = {
           ],
           "decision": null,
           "decidedBy": null,
-          "createdAt": "2026-12-05T02:39:57.336Z",
+          "createdAt": "2026-12-05T03:04:43.823Z",
           "resolvedAt": null,
-          "expiresAt": "2026-12-05T02:49:57.336Z"
+          "expiresAt": "2026-12-05T03:14:43.823Z"
         }
       ],
       "nextCursor": null
@@ -380,20 +380,20 @@ export const examples = {
   },
   "getApproval": {
     "response": {
-      "approvalId": "2ee7c98b-e941-4b5f-8416-f37c38fedb31",
+      "approvalId": "cf6c88d6-b0b6-4cd1-9a1d-83889b4da4e1",
       "kind": "commandExecution",
       "method": "item/commandExecution/requestApproval",
       "status": "pending",
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-      "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-      "turnId": "01a24412-9194-7f8f-9e95-7faf658d9bbc",
-      "itemId": "call_01a24412-9196-796a-9073-0d0edf6b3fe5",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+      "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
+      "itemId": "call_01a24429-4026-7a75-865a-22335be9d082",
       "command": "echo fake",
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "reason": "fake approval",
       "detail": {
         "kind": "command",
-        "startedAtMs": 1796438397335,
+        "startedAtMs": 1796439883815,
         "environmentId": "local",
         "commandActions": [
           {
@@ -411,9 +411,9 @@ export const examples = {
       ],
       "decision": null,
       "decidedBy": null,
-      "createdAt": "2026-12-05T02:39:57.336Z",
+      "createdAt": "2026-12-05T03:04:43.823Z",
       "resolvedAt": null,
-      "expiresAt": "2026-12-05T02:49:57.336Z"
+      "expiresAt": "2026-12-05T03:14:43.823Z"
     }
   },
   "decideApproval": {
@@ -421,20 +421,20 @@ export const examples = {
       "decision": "accept"
     },
     "response": {
-      "approvalId": "2ee7c98b-e941-4b5f-8416-f37c38fedb31",
+      "approvalId": "cf6c88d6-b0b6-4cd1-9a1d-83889b4da4e1",
       "kind": "commandExecution",
       "method": "item/commandExecution/requestApproval",
       "status": "resolved",
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-      "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-      "turnId": "01a24412-9194-7f8f-9e95-7faf658d9bbc",
-      "itemId": "call_01a24412-9196-796a-9073-0d0edf6b3fe5",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+      "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
+      "itemId": "call_01a24429-4026-7a75-865a-22335be9d082",
       "command": "echo fake",
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "reason": "fake approval",
       "detail": {
         "kind": "command",
-        "startedAtMs": 1796438397335,
+        "startedAtMs": 1796439883815,
         "environmentId": "local",
         "commandActions": [
           {
@@ -452,15 +452,15 @@ export const examples = {
       ],
       "decision": "accept",
       "decidedBy": "operator",
-      "createdAt": "2026-12-05T02:39:57.336Z",
-      "resolvedAt": "2026-12-05T02:39:57.412Z",
-      "expiresAt": "2026-12-05T02:49:57.336Z"
+      "createdAt": "2026-12-05T03:04:43.823Z",
+      "resolvedAt": "2026-12-05T03:04:44.069Z",
+      "expiresAt": "2026-12-05T03:14:43.823Z"
     }
   },
   "interruptTurn": {
     "response": {
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-      "turnId": "01a24412-924b-7026-920c-fbf056402f12",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "turnId": "01a24429-41ad-7380-93ce-445138e9cd6a",
       "requested": true
     }
   },
@@ -468,19 +468,19 @@ export const examples = {
     "response": {
       "turns": [
         {
-          "turnId": "01a24412-9123-7d3d-811a-d2a96bd10558",
-          "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-          "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
+          "turnId": "01a24429-3f0a-7eeb-a293-b0be7e6a3227",
+          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
           "status": "completed",
           "input": "Which file is the entry point of this project?",
-          "createdAt": "2026-12-05T02:39:57.226Z",
-          "updatedAt": "2026-12-05T02:39:57.242Z",
-          "startedAt": "2026-12-05T02:39:57.226Z",
-          "completedAt": "2026-12-05T02:39:57.242Z",
+          "createdAt": "2026-12-05T03:04:43.532Z",
+          "updatedAt": "2026-12-05T03:04:43.543Z",
+          "startedAt": "2026-12-05T03:04:43.533Z",
+          "completedAt": "2026-12-05T03:04:43.543Z",
           "items": [
             {
               "type": "userMessage",
-              "id": "01a24412-9127-7a72-890a-611716b2fdd9",
+              "id": "01a24429-3f11-776c-bac7-7005ceb947ce",
               "clientId": null,
               "content": [
                 {
@@ -489,19 +489,19 @@ export const examples = {
                   "text": "Which file is the entry point of this project?"
                 }
               ],
-              "startedAtMs": 1796438397223,
-              "completedAtMs": 1796438397223
+              "startedAtMs": 1796439883537,
+              "completedAtMs": 1796439883537
             },
             {
               "type": "agentMessage",
               "moderation": null,
-              "id": "msg_01a24412-9127-7637-84b4-bd3429a1cc68",
+              "id": "msg_01a24429-3f12-7e06-8108-482788c7af77",
               "text": "echo: Which file is the entry point of this project?",
               "phase": null,
               "memoryCitation": null,
               "delivery": null,
               "questions": null,
-              "completedAtMs": 1796438397233
+              "completedAtMs": 1796439883539
             }
           ],
           "finalMessage": "echo: Which file is the entry point of this project?",
@@ -527,19 +527,19 @@ export const examples = {
           "error": null
         },
         {
-          "turnId": "01a24412-9194-7f8f-9e95-7faf658d9bbc",
-          "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-          "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
+          "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
+          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
           "status": "completed",
           "input": "[approval:command] Run the test suite.",
-          "createdAt": "2026-12-05T02:39:57.333Z",
-          "updatedAt": "2026-12-05T02:39:57.419Z",
-          "startedAt": "2026-12-05T02:39:57.333Z",
-          "completedAt": "2026-12-05T02:39:57.419Z",
+          "createdAt": "2026-12-05T03:04:43.812Z",
+          "updatedAt": "2026-12-05T03:04:44.070Z",
+          "startedAt": "2026-12-05T03:04:43.822Z",
+          "completedAt": "2026-12-05T03:04:44.070Z",
           "items": [
             {
               "type": "userMessage",
-              "id": "01a24412-9194-7b51-9831-7f5d952f1e3e",
+              "id": "01a24429-4026-7db7-a195-90a31099f34b",
               "clientId": null,
               "content": [
                 {
@@ -548,16 +548,16 @@ export const examples = {
                   "text": "[approval:command] Run the test suite."
                 }
               ],
-              "startedAtMs": 1796438397332,
-              "completedAtMs": 1796438397332
+              "startedAtMs": 1796439883814,
+              "completedAtMs": 1796439883814
             },
             {
               "type": "commandExecution",
-              "id": "call_01a24412-9196-796a-9073-0d0edf6b3fe5",
+              "id": "call_01a24429-4026-7a75-865a-22335be9d082",
               "pluginId": null,
               "scriptPath": null,
               "command": "echo fake",
-              "cwd": "/tmp/codexd-test-3rAqyt/project",
+              "cwd": "/tmp/codexd-test-gqLbdZ/project",
               "processId": null,
               "source": "agent",
               "status": "completed",
@@ -570,18 +570,18 @@ export const examples = {
               "aggregatedOutput": "fake\n",
               "exitCode": 0,
               "durationMs": 1,
-              "completedAtMs": 1796438397409
+              "completedAtMs": 1796439884054
             },
             {
               "type": "agentMessage",
               "moderation": null,
-              "id": "msg_01a24412-91e1-7fd3-95c1-c12409954e8a",
+              "id": "msg_01a24429-4116-748c-8e9a-9ff00e7042a6",
               "text": "echo: [approval:command] Run the test suite.",
               "phase": null,
               "memoryCitation": null,
               "delivery": null,
               "questions": null,
-              "completedAtMs": 1796438397410
+              "completedAtMs": 1796439884054
             }
           ],
           "finalMessage": "echo: [approval:command] Run the test suite.",
@@ -607,18 +607,18 @@ export const examples = {
           "error": null
         }
       ],
-      "nextCursor": "WyIyMDI2LTEyLTA1VDAyOjM5OjU3LjMzM1oiLCIwMWEyNDQxMi05MTk0LTdmOGYtOWU5NS03ZmFmNjU4ZDliYmMiXQ"
+      "nextCursor": "WyIyMDI2LTEyLTA1VDAzOjA0OjQzLjgxMloiLCIwMWEyNDQyOS00MDFkLTcwOTItOWNlZi04M2MyNTRiYWMwMWIiXQ"
     }
   },
   "getSession": {
     "response": {
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
       "status": "idle",
       "currentTurnId": null,
-      "updatedAt": "2026-12-05T02:39:57.571Z",
-      "createdAt": "2026-12-05T02:39:57.099Z",
-      "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "updatedAt": "2026-12-05T03:04:44.282Z",
+      "createdAt": "2026-12-05T03:04:43.452Z",
+      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "model": "fake-model",
       "turnCount": 3,
       "metadata": {
@@ -629,7 +629,7 @@ export const examples = {
       "approvalPolicy": "on-request",
       "sandbox": "workspace-write",
       "threadParams": {
-        "cwd": "/tmp/codexd-test-3rAqyt/project",
+        "cwd": "/tmp/codexd-test-gqLbdZ/project",
         "approvalPolicy": "on-request",
         "sandbox": "workspace-write"
       },
@@ -639,17 +639,17 @@ export const examples = {
   "createRun": {
     "request": {
       "prompt": "Summarize the open TODO comments in src/.",
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "timeoutMs": 600000,
       "metadata": {
         "ticket": "ENG-1433"
       }
     },
     "response": {
-      "runId": "abf00edf-5ec0-47b8-9594-7532eb894209",
+      "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d",
       "status": "queued",
-      "createdAt": "2026-12-05T02:39:57.788Z",
-      "updatedAt": "2026-12-05T02:39:57.788Z",
+      "createdAt": "2026-12-05T03:04:44.567Z",
+      "updatedAt": "2026-12-05T03:04:44.567Z",
       "prompt": "Summarize the open TODO comments in src/.",
       "sessionId": null,
       "threadId": null,
@@ -664,28 +664,30 @@ export const examples = {
       "metadata": {
         "ticket": "ENG-1433"
       },
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "model": null,
       "approvalPolicy": null,
       "timeoutMs": 600000,
       "idempotencyKey": "eng-1433-todo-summary",
-      "requestHash": "ef46294cf5b9645909a164265a08a213922ab153d52fc3c2fe8437d60ccfd0b8",
-      "approvals": []
+      "requestHash": "c47b4a0dfbe4ce47585e1133be2d0d008aa9c7d805434c3d191ca34874ab9ea0",
+      "approvals": [],
+      "workspace": null,
+      "outputSchema": null
     }
   },
   "getRun": {
     "response": {
-      "runId": "abf00edf-5ec0-47b8-9594-7532eb894209",
+      "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d",
       "status": "completed",
-      "createdAt": "2026-12-05T02:39:57.788Z",
-      "updatedAt": "2026-12-05T02:39:58.167Z",
+      "createdAt": "2026-12-05T03:04:44.567Z",
+      "updatedAt": "2026-12-05T03:04:45.302Z",
       "prompt": "Summarize the open TODO comments in src/.",
-      "sessionId": "568c321e-11dd-44b9-a7e3-103ba4e560f7",
-      "threadId": "01a24412-942a-72b0-b01a-248e3af5ef48",
-      "turnId": "01a24412-94a7-74fc-bc9b-63c797524c13",
-      "startedAt": "2026-12-05T02:39:57.808Z",
-      "finishedAt": "2026-12-05T02:39:58.167Z",
-      "durationMs": 359,
+      "sessionId": "7728b584-15cc-4914-83ec-ca77532b56a9",
+      "threadId": "01a24429-4511-78ef-a3f2-155ff7492724",
+      "turnId": "01a24429-456c-7437-bc86-6aa5d80f110c",
+      "startedAt": "2026-12-05T03:04:44.596Z",
+      "finishedAt": "2026-12-05T03:04:45.302Z",
+      "durationMs": 706,
       "finalMessage": "echo: Summarize the open TODO comments in src/.",
       "usage": {
         "total": {
@@ -711,75 +713,85 @@ export const examples = {
       "metadata": {
         "ticket": "ENG-1433"
       },
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "model": null,
       "approvalPolicy": null,
       "timeoutMs": 600000,
       "idempotencyKey": "eng-1433-todo-summary",
-      "requestHash": "ef46294cf5b9645909a164265a08a213922ab153d52fc3c2fe8437d60ccfd0b8",
-      "approvals": []
+      "requestHash": "c47b4a0dfbe4ce47585e1133be2d0d008aa9c7d805434c3d191ca34874ab9ea0",
+      "approvals": [],
+      "workspace": null,
+      "changes": [],
+      "commands": [],
+      "diff": {
+        "source": "codex",
+        "bytes": 0,
+        "totalBytes": 0,
+        "truncated": false
+      },
+      "outputSchema": null
     }
   },
   "listEvents": {
     "response": {
       "events": [
         {
-          "seq": 80,
-          "createdAt": "2026-12-05T02:39:57.789Z",
+          "seq": 78,
+          "createdAt": "2026-12-05T03:04:44.573Z",
           "level": "info",
           "type": "run.queued",
           "message": "run queued",
           "detail": {
             "idempotencyKey": "eng-1433-todo-summary"
           },
-          "bootId": "f1b4e80e-8376-437e-bf61-d3971253f87e",
-          "runId": "abf00edf-5ec0-47b8-9594-7532eb894209"
+          "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
+          "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
         },
         {
-          "seq": 81,
-          "createdAt": "2026-12-05T02:39:57.808Z",
+          "seq": 79,
+          "createdAt": "2026-12-05T03:04:44.596Z",
           "level": "info",
           "type": "run.started",
           "message": "run started",
           "detail": {},
-          "bootId": "f1b4e80e-8376-437e-bf61-d3971253f87e",
-          "runId": "abf00edf-5ec0-47b8-9594-7532eb894209"
+          "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
+          "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
         },
         {
-          "seq": 106,
-          "createdAt": "2026-12-05T02:39:58.167Z",
+          "seq": 104,
+          "createdAt": "2026-12-05T03:04:45.302Z",
           "level": "info",
           "type": "run.completed",
           "message": "run completed",
           "detail": {
             "status": "completed",
             "error": null,
-            "durationMs": 359
+            "durationMs": 706
           },
-          "bootId": "f1b4e80e-8376-437e-bf61-d3971253f87e",
-          "sessionId": "568c321e-11dd-44b9-a7e3-103ba4e560f7",
-          "runId": "abf00edf-5ec0-47b8-9594-7532eb894209"
+          "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
+          "sessionId": "7728b584-15cc-4914-83ec-ca77532b56a9",
+          "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
         }
       ],
-      "nextAfter": 106,
+      "nextAfter": 104,
       "oldestSeq": 1,
-      "lastSeq": 106
+      "lastSeq": 104
     }
   },
   "cancelRun": {
     "response": {
       "changed": true,
       "run": {
-        "runId": "20aa6516-15a7-4206-88f2-df74103724eb",
+        "runId": "d4468cef-a82a-4d7f-ad6e-a089a287190c",
         "status": "cancelled",
-        "createdAt": "2026-12-05T02:39:58.320Z",
-        "updatedAt": "2026-12-05T02:39:58.335Z",
+        "createdAt": "2026-12-05T03:04:45.759Z",
+        "updatedAt": "2026-12-05T03:04:45.887Z",
         "prompt": "Write release notes for the last ten commits.",
-        "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
+        "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
         "threadId": null,
         "turnId": null,
         "startedAt": null,
-        "finishedAt": "2026-12-05T02:39:58.335Z",
+        "finishedAt": "2026-12-05T03:04:45.887Z",
         "durationMs": null,
         "finalMessage": null,
         "usage": null,
@@ -791,8 +803,17 @@ export const examples = {
         "approvalPolicy": null,
         "timeoutMs": 1800000,
         "idempotencyKey": null,
-        "requestHash": "f2a431f123b227f12fe81cffcbdf180f5d6719879969c0bf8751801e766f9089",
-        "approvals": []
+        "requestHash": "4ee30f84ff9e9c5c1d6fa2ca671f16163e55722f402a355fc4ebb257ae35d0a3",
+        "approvals": [],
+        "workspace": null,
+        "changes": [],
+        "diff": {
+          "source": "codex",
+          "bytes": 0,
+          "totalBytes": 0,
+          "truncated": false
+        },
+        "outputSchema": null
       }
     }
   },
@@ -800,16 +821,16 @@ export const examples = {
     "response": {
       "runs": [
         {
-          "runId": "20aa6516-15a7-4206-88f2-df74103724eb",
+          "runId": "d4468cef-a82a-4d7f-ad6e-a089a287190c",
           "status": "cancelled",
-          "createdAt": "2026-12-05T02:39:58.320Z",
-          "updatedAt": "2026-12-05T02:39:58.335Z",
+          "createdAt": "2026-12-05T03:04:45.759Z",
+          "updatedAt": "2026-12-05T03:04:45.887Z",
           "prompt": "Write release notes for the last ten commits.",
-          "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
+          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
           "threadId": null,
           "turnId": null,
           "startedAt": null,
-          "finishedAt": "2026-12-05T02:39:58.335Z",
+          "finishedAt": "2026-12-05T03:04:45.887Z",
           "durationMs": null,
           "finalMessage": null,
           "usage": null,
@@ -821,21 +842,30 @@ export const examples = {
           "approvalPolicy": null,
           "timeoutMs": 1800000,
           "idempotencyKey": null,
-          "requestHash": "f2a431f123b227f12fe81cffcbdf180f5d6719879969c0bf8751801e766f9089",
-          "approvals": []
+          "requestHash": "4ee30f84ff9e9c5c1d6fa2ca671f16163e55722f402a355fc4ebb257ae35d0a3",
+          "approvals": [],
+          "workspace": null,
+          "outputSchema": null,
+          "changes": [],
+          "diff": {
+            "source": "codex",
+            "bytes": 0,
+            "totalBytes": 0,
+            "truncated": false
+          }
         },
         {
-          "runId": "c23a49cb-f180-4682-9e1e-7a3a79da9654",
+          "runId": "c47ae564-f55a-4426-a18c-71da46a231c0",
           "status": "cancelled",
-          "createdAt": "2026-12-05T02:39:58.313Z",
-          "updatedAt": "2026-12-05T02:39:58.357Z",
+          "createdAt": "2026-12-05T03:04:45.696Z",
+          "updatedAt": "2026-12-05T03:04:46.358Z",
           "prompt": "[delay:60000] Upgrade the dependencies.",
-          "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-          "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-          "turnId": "01a24412-9577-7ee1-9562-b3c28e2c816c",
-          "startedAt": "2026-12-05T02:39:58.316Z",
-          "finishedAt": "2026-12-05T02:39:58.357Z",
-          "durationMs": 41,
+          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+          "turnId": "01a24429-47fd-782f-a0ef-d74bc4053c85",
+          "startedAt": "2026-12-05T03:04:45.736Z",
+          "finishedAt": "2026-12-05T03:04:46.358Z",
+          "durationMs": 622,
           "finalMessage": null,
           "usage": null,
           "error": null,
@@ -846,28 +876,118 @@ export const examples = {
           "approvalPolicy": null,
           "timeoutMs": 1800000,
           "idempotencyKey": null,
-          "requestHash": "ce2b2e9be0e74c0dee6b14e3c6a5c09b84b168f2df8379e4c57f84fa91a67822",
-          "approvals": []
+          "requestHash": "10693e3d970100f09f947498c62b1c7e80bc26dd15fa69baea3aa52cabd31e89",
+          "approvals": [],
+          "workspace": null,
+          "outputSchema": null,
+          "commands": [],
+          "changes": [],
+          "diff": {
+            "source": "codex",
+            "bytes": 0,
+            "totalBytes": 0,
+            "truncated": false
+          }
         }
       ],
-      "nextCursor": "WyIyMDI2LTEyLTA1VDAyOjM5OjU4LjMxM1oiLCJjMjNhNDljYi1mMTgwLTQ2ODItOWUxZS03YTNhNzlkYTk2NTQiXQ"
+      "nextCursor": "WyIyMDI2LTEyLTA1VDAzOjA0OjQ1LjY5NloiLCJjNDdhZTU2NC1mNTVhLTQ0MjYtYTE4Yy03MWRhNDZhMjMxYzAiXQ"
+    }
+  },
+  "getRunDiff": {
+    "response": {
+      "runId": "523cac9b-5a2f-461c-8d96-8e20cadb615a",
+      "source": "git",
+      "diff": "diff --git a/src/greeting.ts b/src/greeting.ts\nnew file mode 100644\nindex 0000000..72a84de\n--- /dev/null\n+++ b/src/greeting.ts\n@@ -0,0 +1 @@\n+export const greeting = \"hello\";\n",
+      "bytes": 175,
+      "totalBytes": 175,
+      "truncated": false,
+      "changes": [
+        {
+          "path": "src/greeting.ts",
+          "previousPath": null,
+          "status": "added",
+          "insertions": 1,
+          "deletions": 0
+        }
+      ]
+    }
+  },
+  "removeRunWorkspace": {
+    "response": {
+      "changed": true,
+      "workspace": {
+        "mode": "worktree",
+        "repo": "/tmp/codexd-repo-kszUYM",
+        "ref": "HEAD",
+        "baseCommit": "32ba2b3daba942da58380da1f076d6c65c3a5af0",
+        "baseTree": "1b52de927ab255fc435236586fb029a017819990",
+        "branch": "codexd/523cac9b-5a2f-461c-8d96-8e20cadb615a",
+        "path": "/tmp/codexd-test-gqLbdZ/state/worktrees/523cac9b-5a2f-461c-8d96-8e20cadb615a",
+        "status": "removed",
+        "commit": true,
+        "message": null,
+        "keep": true,
+        "createdAt": "2026-12-05T03:04:48.502Z",
+        "removedAt": "2026-12-05T03:04:50.612Z"
+      }
     }
   },
   "listSessions": {
     "response": {
       "sessions": [
         {
-          "sessionId": "568c321e-11dd-44b9-a7e3-103ba4e560f7",
+          "sessionId": "140c2504-5246-458f-adeb-a8755ae6ca3e",
           "status": "idle",
           "currentTurnId": null,
-          "createdAt": "2026-12-05T02:39:57.995Z",
-          "updatedAt": "2026-12-05T02:39:58.133Z",
-          "threadId": "01a24412-942a-72b0-b01a-248e3af5ef48",
-          "cwd": "/tmp/codexd-test-3rAqyt/project",
+          "createdAt": "2026-12-05T03:04:48.554Z",
+          "updatedAt": "2026-12-05T03:04:48.622Z",
+          "threadId": "01a24429-52a9-759b-bb69-24403f89b4e5",
+          "cwd": "/tmp/codexd-test-gqLbdZ/state/worktrees/523cac9b-5a2f-461c-8d96-8e20cadb615a",
           "model": "fake-model",
           "turnCount": 1,
           "metadata": {
-            "runId": "abf00edf-5ec0-47b8-9594-7532eb894209"
+            "runId": "523cac9b-5a2f-461c-8d96-8e20cadb615a"
+          },
+          "lastUsage": {
+            "total": {
+              "totalTokens": 99,
+              "inputTokens": 10,
+              "cachedInputTokens": 0,
+              "cacheWriteInputTokens": 0,
+              "outputTokens": 89,
+              "reasoningOutputTokens": 0
+            },
+            "last": {
+              "totalTokens": 99,
+              "inputTokens": 10,
+              "cachedInputTokens": 0,
+              "cacheWriteInputTokens": 0,
+              "outputTokens": 89,
+              "reasoningOutputTokens": 0
+            },
+            "modelContextWindow": 258400
+          },
+          "approvals": "accept",
+          "approvalPolicy": null,
+          "sandbox": "workspace-write",
+          "threadParams": {
+            "cwd": "/tmp/codexd-test-gqLbdZ/state/worktrees/523cac9b-5a2f-461c-8d96-8e20cadb615a",
+            "sandbox": "workspace-write"
+          },
+          "closedAt": null
+        },
+        {
+          "sessionId": "7728b584-15cc-4914-83ec-ca77532b56a9",
+          "status": "idle",
+          "currentTurnId": null,
+          "createdAt": "2026-12-05T03:04:45.074Z",
+          "updatedAt": "2026-12-05T03:04:45.188Z",
+          "threadId": "01a24429-4511-78ef-a3f2-155ff7492724",
+          "cwd": "/tmp/codexd-test-gqLbdZ/project",
+          "model": "fake-model",
+          "turnCount": 1,
+          "metadata": {
+            "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
           },
           "lastUsage": {
             "total": {
@@ -892,53 +1012,29 @@ export const examples = {
           "approvalPolicy": null,
           "sandbox": null,
           "threadParams": {
-            "cwd": "/tmp/codexd-test-3rAqyt/project"
-          },
-          "closedAt": null
-        },
-        {
-          "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
-          "status": "idle",
-          "currentTurnId": null,
-          "createdAt": "2026-12-05T02:39:57.099Z",
-          "updatedAt": "2026-12-05T02:39:58.354Z",
-          "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-          "cwd": "/tmp/codexd-test-3rAqyt/project",
-          "model": "fake-model",
-          "turnCount": 4,
-          "metadata": {
-            "ticket": "ENG-1432"
-          },
-          "lastUsage": null,
-          "approvals": "manual",
-          "approvalPolicy": "on-request",
-          "sandbox": "workspace-write",
-          "threadParams": {
-            "cwd": "/tmp/codexd-test-3rAqyt/project",
-            "approvalPolicy": "on-request",
-            "sandbox": "workspace-write"
+            "cwd": "/tmp/codexd-test-gqLbdZ/project"
           },
           "closedAt": null
         }
       ],
-      "nextCursor": null
+      "nextCursor": "WyIyMDI2LTEyLTA1VDAzOjA0OjQ1LjA3NFoiLCI3NzI4YjU4NC0xNWNjLTQ5MTQtODNlYy1jYTc3NTMyYjU2YTkiXQ"
     }
   },
   "getStatus": {
     "response": {
       "identity": {
-        "daemonId": "02efb9f9-c16e-4fa7-8ffa-52bb1c23bbf8",
+        "daemonId": "93d2e61f-3916-4804-85c2-bc1857eb968f",
         "nodeId": "vm",
-        "repoRoot": "/tmp/codexd-test-3rAqyt",
-        "createdAt": "2026-12-05T02:39:48.013Z",
+        "repoRoot": "/tmp/codexd-test-gqLbdZ",
+        "createdAt": "2026-12-05T03:04:26.477Z",
         "version": "0.1.0"
       },
       "daemon": {
         "started": true,
-        "startedAt": "2026-12-05T02:39:48.038Z",
-        "pid": 11060,
-        "bootId": "f1b4e80e-8376-437e-bf61-d3971253f87e",
-        "uptimeMs": 10289,
+        "startedAt": "2026-12-05T03:04:26.487Z",
+        "pid": 26541,
+        "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
+        "uptimeMs": 24283,
         "ready": true,
         "notReadyReasons": []
       },
@@ -948,21 +1044,21 @@ export const examples = {
         "endpoint": null,
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-3rAqyt",
+        "cwd": "/tmp/codexd-test-gqLbdZ",
         "status": "running",
-        "pid": 11321,
-        "startedAt": "2026-12-05T02:39:56.332Z",
+        "pid": 27408,
+        "startedAt": "2026-12-05T03:04:42.310Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
         "desired": "running",
         "restartCount": 0,
-        "pgid": 11321,
-        "startTicks": 1250579,
-        "readyAt": "2026-12-05T02:39:56.738Z",
+        "pgid": 27408,
+        "startTicks": 1399172,
+        "readyAt": "2026-12-05T03:04:43.246Z",
         "nextRestartAt": null,
         "fatalReason": null,
         "protocol": {
@@ -972,7 +1068,7 @@ export const examples = {
           "platformOs": "linux"
         },
         "lastExit": {
-          "at": "2026-12-05T02:39:56.238Z",
+          "at": "2026-12-05T03:04:42.216Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
@@ -986,13 +1082,13 @@ export const examples = {
           "authMode": "apiKey",
           "planType": null,
           "requiresOpenaiAuth": false,
-          "checkedAt": "2026-12-05T02:39:56.738Z",
+          "checkedAt": "2026-12-05T03:04:43.246Z",
           "error": null
         }
       },
       "counts": {
         "sessions": {
-          "idle": 2,
+          "idle": 3,
           "active": 0,
           "closed": 0,
           "failed": 0
@@ -1000,7 +1096,7 @@ export const examples = {
         "runs": {
           "queued": 0,
           "running": 0,
-          "completed": 1,
+          "completed": 2,
           "failed": 0,
           "cancelled": 2,
           "timed_out": 0,
@@ -1010,14 +1106,14 @@ export const examples = {
       },
       "store": {
         "status": "ok",
-        "stateDir": "/tmp/codexd-test-3rAqyt/state",
+        "stateDir": "/tmp/codexd-test-gqLbdZ/state",
         "code": null,
         "cause": null,
         "reason": null,
         "since": null
       },
       "events": {
-        "lastSeq": 124,
+        "lastSeq": 159,
         "oldestSeq": 1
       },
       "config": {
@@ -1027,19 +1123,19 @@ export const examples = {
         "logLevel": "info",
         "logFormat": "auto",
         "paths": {
-          "repoRoot": "/tmp/codexd-test-3rAqyt",
-          "stateDir": "/tmp/codexd-test-3rAqyt/state",
-          "logsDir": "/tmp/codexd-test-3rAqyt/state/logs",
-          "identityPath": "/tmp/codexd-test-3rAqyt/state/identity.json",
-          "daemonStatePath": "/tmp/codexd-test-3rAqyt/state/daemon-state.json",
-          "sessionRegistryPath": "/tmp/codexd-test-3rAqyt/state/session-registry.json",
-          "runRegistryPath": "/tmp/codexd-test-3rAqyt/state/run-registry.json",
-          "runArchivePath": "/tmp/codexd-test-3rAqyt/state/run-archive.jsonl",
-          "turnRegistryPath": "/tmp/codexd-test-3rAqyt/state/turn-registry.json",
-          "recentEventsPath": "/tmp/codexd-test-3rAqyt/state/recent-events.json",
-          "structuredEventLogPath": "/tmp/codexd-test-3rAqyt/state/events.jsonl",
-          "stdoutLogPath": "/tmp/codexd-test-3rAqyt/state/logs/child.stdout.log",
-          "stderrLogPath": "/tmp/codexd-test-3rAqyt/state/logs/child.stderr.log"
+          "repoRoot": "/tmp/codexd-test-gqLbdZ",
+          "stateDir": "/tmp/codexd-test-gqLbdZ/state",
+          "logsDir": "/tmp/codexd-test-gqLbdZ/state/logs",
+          "identityPath": "/tmp/codexd-test-gqLbdZ/state/identity.json",
+          "daemonStatePath": "/tmp/codexd-test-gqLbdZ/state/daemon-state.json",
+          "sessionRegistryPath": "/tmp/codexd-test-gqLbdZ/state/session-registry.json",
+          "runRegistryPath": "/tmp/codexd-test-gqLbdZ/state/run-registry.json",
+          "runArchivePath": "/tmp/codexd-test-gqLbdZ/state/run-archive.jsonl",
+          "turnRegistryPath": "/tmp/codexd-test-gqLbdZ/state/turn-registry.json",
+          "recentEventsPath": "/tmp/codexd-test-gqLbdZ/state/recent-events.json",
+          "structuredEventLogPath": "/tmp/codexd-test-gqLbdZ/state/events.jsonl",
+          "stdoutLogPath": "/tmp/codexd-test-gqLbdZ/state/logs/child.stdout.log",
+          "stderrLogPath": "/tmp/codexd-test-gqLbdZ/state/logs/child.stderr.log"
         },
         "server": {
           "childStrategy": "spawn",
@@ -1047,9 +1143,9 @@ export const examples = {
           "endpoint": null,
           "childCommand": "/usr/bin/node",
           "childArgs": [
-            "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+            "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
           ],
-          "childCwd": "/tmp/codexd-test-3rAqyt"
+          "childCwd": "/tmp/codexd-test-gqLbdZ"
         },
         "http": {
           "host": "127.0.0.1",
@@ -1064,7 +1160,7 @@ export const examples = {
           "headersTimeoutMs": 10000,
           "requestTimeoutMs": 30000,
           "keepAliveTimeoutMs": 10000,
-          "responseAuditFile": "/tmp/codexd-response-audit-OQxlXH/responses-11060-14561576-dc16-48ba-91dc-ec3e9f79c16c.jsonl"
+          "responseAuditFile": "/tmp/codexd-response-audit-QXP22y/responses-26541-11999787-e893-4514-8d9c-e45fe444f21f.jsonl"
         },
         "eventLog": {
           "maxBytes": 67108864,
@@ -1090,6 +1186,12 @@ export const examples = {
         },
         "codex": {
           "requestTimeoutMs": 30000
+        },
+        "workspaces": {
+          "allowedRoots": [],
+          "diffMaxBytes": 1048576,
+          "recovery": "remove",
+          "dir": "/tmp/codexd-test-gqLbdZ/state/worktrees"
         },
         "approvals": {
           "policy": "manual",
@@ -1122,13 +1224,13 @@ export const examples = {
   },
   "closeSession": {
     "response": {
-      "sessionId": "e8ae03b3-2d01-407e-984b-fe493b2f456b",
+      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
       "status": "closed",
       "currentTurnId": null,
-      "updatedAt": "2026-12-05T02:39:58.381Z",
-      "createdAt": "2026-12-05T02:39:57.099Z",
-      "threadId": "01a24412-909e-7a30-8026-cc8e718191b8",
-      "cwd": "/tmp/codexd-test-3rAqyt/project",
+      "updatedAt": "2026-12-05T03:04:50.800Z",
+      "createdAt": "2026-12-05T03:04:43.452Z",
+      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+      "cwd": "/tmp/codexd-test-gqLbdZ/project",
       "model": "fake-model",
       "turnCount": 4,
       "metadata": {
@@ -1139,11 +1241,11 @@ export const examples = {
       "approvalPolicy": "on-request",
       "sandbox": "workspace-write",
       "threadParams": {
-        "cwd": "/tmp/codexd-test-3rAqyt/project",
+        "cwd": "/tmp/codexd-test-gqLbdZ/project",
         "approvalPolicy": "on-request",
         "sandbox": "workspace-write"
       },
-      "closedAt": "2026-12-05T02:39:58.380Z"
+      "closedAt": "2026-12-05T03:04:50.800Z"
     }
   },
   "signalChild": {
@@ -1157,28 +1259,28 @@ export const examples = {
       "status": "running",
       "command": "/usr/bin/node",
       "args": [
-        "/work/wt/reads/test/fixtures/fake-app-server.mjs"
+        "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
       ],
-      "cwd": "/tmp/codexd-test-3rAqyt",
-      "pid": 11321,
-      "startedAt": "2026-12-05T02:39:56.332Z",
+      "cwd": "/tmp/codexd-test-gqLbdZ",
+      "pid": 27408,
+      "startedAt": "2026-12-05T03:04:42.310Z",
       "exitedAt": null,
       "exitCode": null,
       "signal": null,
       "lastError": null,
-      "pgid": 11321,
-      "startTicks": 1250579,
+      "pgid": 27408,
+      "startTicks": 1399172,
       "desired": "running",
       "restartCount": 0,
       "nextRestartAt": null,
       "lastExit": {
-        "at": "2026-12-05T02:39:56.238Z",
+        "at": "2026-12-05T03:04:42.216Z",
         "exitCode": 0,
         "signal": null,
         "cause": "operator",
         "stopStep": "eof"
       },
-      "readyAt": "2026-12-05T02:39:56.738Z",
+      "readyAt": "2026-12-05T03:04:43.246Z",
       "fatalReason": null,
       "protocol": {
         "userAgent": "fake-app-server/0.169.0",

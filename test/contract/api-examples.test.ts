@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { examples as committed } from "../../schemas/examples.js";
 import { waitUntil } from "../helpers/deadline.js";
+import { createRepo, type TestRepo } from "../helpers/git-repo.js";
 import { expectStatus, startSessionsDaemon, type SessionsDaemon } from "../helpers/sessions-daemon.js";
 import { repoRoot } from "./openapi-contract.js";
 
@@ -29,6 +30,7 @@ export function shapeOf(value: unknown, path = "", out = new Set<string>()): Set
 }
 
 let d: SessionsDaemon;
+let repo: TestRepo | undefined;
 const captured: Captured = {};
 const keep = (operationId: string, part: "request" | "response", body: unknown) => {
   captured[operationId] = { ...captured[operationId], [part]: body };
@@ -107,6 +109,17 @@ async function capture(): Promise<void> {
   await ok("listRuns", "GET", "/v1/runs?limit=2", 200);
   await waitUntil(async () => (await d.api.getSession(sid)).status === "idle", { timeoutMs: 60_000, what: "the session to be idle" });
 
+  // A run in a worktree of a git repository: its diff, then its kept worktree removed.
+  repo = await createRepo({ "README.md": "# project\n", "src/index.ts": "export {};\n" });
+  const inWorktree = await d.api.post("/v1/runs", { prompt: "[write:src/greeting.ts=export const greeting = \"hello\";\\n] Add a greeting constant.", approvalPolicy: "accept", workspace: { repo: repo.dir, commit: true } });
+  expect(inWorktree.status).toBe(202);
+  await waitUntil(async () => {
+    const reply = await api.get(`/v1/runs/${inWorktree.body.runId}`, { waitMs: 10_000 });
+    return reply.status === 200 && reply.body.status === "completed" ? reply : undefined;
+  }, { timeoutMs: 60_000, what: "the worktree run to complete" });
+  await ok("getRunDiff", "GET", `/v1/runs/${inWorktree.body.runId}/diff?format=json`, 200);
+  await ok("removeRunWorkspace", "DELETE", `/v1/runs/${inWorktree.body.runId}/workspace`, 200);
+
   await ok("listSessions", "GET", "/v1/sessions?limit=2", 200);
   await ok("getStatus", "GET", "/v1/status", 200);
   await ok("closeSession", "DELETE", `/v1/sessions/${sid}`, 200);
@@ -132,6 +145,7 @@ describe("the examples in openapi.yaml", () => {
   });
   afterAll(async () => {
     await d?.close();
+    await repo?.cleanup();
   });
 
   it("cover the operations driven here, request and answer", () => {

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
 import { execFile } from "node:child_process";
 import { cliPath, createWorkspace, startDaemon, type DaemonProcess, type Workspace } from "../helpers/daemon-process.js";
+import { OpenApiContract } from "../contract/openapi-contract.js";
 import { createRepo, type TestRepo } from "../helpers/git-repo.js";
 import { RunsApi } from "../helpers/runs-api.js";
 import { startRunsDaemon, type RunsDaemon } from "../helpers/runs-daemon.js";
@@ -147,6 +148,11 @@ describe("worktree runs", () => {
     expect(text.headers.get("x-codexd-diff-truncated")).toBe("true");
     expect(Buffer.byteLength(text.body as string)).toBeLessThan(2048 + 200);
     expect(text.body).toMatch(/\n# codexd: diff truncated: \d+ of \d+ bytes kept\n$/);
+    const json = await d.api.call("GET", `/v1/runs/${run.runId}/diff?format=json`);
+    expect(json.headers.get("x-codexd-diff-truncated")).toBe("true");
+    // The contract declares the header for both answers.
+    const declared = OpenApiContract.load().doc.paths["/v1/runs/{id}/diff"]!.get!.responses as Record<string, { headers?: Record<string, unknown> }>;
+    expect(Object.keys(declared["200"]!.headers ?? {})).toContain("x-codexd-diff-truncated");
     expect(done.changes).toEqual([{ path: "big.txt", previousPath: null, status: "added", insertions: 400, deletions: 0 }]);
   });
 
