@@ -46,7 +46,18 @@ export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
       for (const s of CHILD_STATUSES) this.set({ status: s }, child.state.status === s ? 1 : 0);
     },
   });
-  new Gauge({ name: "codexd_child_restarts", help: "Automatic restarts of the child", registers: [registry], collect() { this.set(child.state.restartCount ?? 0); } });
+  // restartCount is kept in the state directory and only grows: the counter follows it by the difference.
+  let restartsCounted = 0;
+  new Counter({
+    name: "codexd_child_restarts_total",
+    help: "Automatic restarts of the child (backoff restarts after an exit, kept across daemon restarts)",
+    registers: [registry],
+    collect() {
+      const restarts = child.state.restartCount ?? 0;
+      if (restarts > restartsCounted) this.inc(restarts - restartsCounted);
+      restartsCounted = Math.max(restartsCounted, restarts);
+    },
+  });
   new Gauge({ name: "codexd_child_ready", help: "1 when the child is running and answered the handshake", registers: [registry], collect() { this.set(child.ready ? 1 : 0); } });
   new Gauge({
     name: "codexd_sessions",

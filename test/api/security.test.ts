@@ -134,7 +134,7 @@ describe("metrics", () => {
     expect(text).toMatch(/codexd_http_requests_total\{method="GET",route="\/v1\/status",status="200"\} 1/);
     expect(text).toMatch(/codexd_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/status"/);
     expect(text).toMatch(/codexd_child_status\{status="(starting|running)"\} 1/);
-    expect(text).toMatch(/codexd_child_restarts 0/);
+    expect(text).toMatch(/# TYPE codexd_child_restarts_total counter\ncodexd_child_restarts_total 0\n/);
     expect(text).toMatch(/codexd_sessions\{status="idle"\} 0/);
     expect(text).toMatch(/codexd_runs\{status="queued"\} 0/);
     expect(text).toMatch(new RegExp(`codexd_event_last_seq ${daemon!.store.lastSeq}`));
