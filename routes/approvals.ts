@@ -16,6 +16,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asy
       schema: {
         operationId: "listApprovals",
         summary: "Approval requests from the app-server, newest first",
+        description: "Filter by status (pending ones wait for POST .../decision); page with limit and the nextCursor of the previous page.",
         tags,
         querystring: ApprovalListQuery,
         response: { 200: jsonExample("A page of approvals", ref(ApprovalPage), examples.listApprovals.response), ...problems(400, 500) },
@@ -29,7 +30,16 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asy
 
   app.get(
     "/v1/approvals/:id",
-    { schema: { operationId: "getApproval", summary: "One approval request", tags, params: ApprovalParams, response: { 200: jsonExample("The approval", ref(ApprovalRecord), examples.getApproval.response), ...problems(400, 404, 500) } } },
+    {
+      schema: {
+        operationId: "getApproval",
+        summary: "One approval request",
+        description: "What the app-server asked, the decisions it offered, and how and when it was answered.",
+        tags,
+        params: ApprovalParams,
+        response: { 200: jsonExample("The approval", ref(ApprovalRecord), examples.getApproval.response), ...problems(400, 404, 500) },
+      },
+    },
     async (request) => approvals.get(request.params.id),
   );
 

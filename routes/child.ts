@@ -25,7 +25,15 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
 
   app.get(
     "/v1/child",
-    { schema: { operationId: "getChild", summary: "The supervised app-server child's state", tags, response: { 200: jsonExample("The child's state", ref(ChildState), examples.getChild.response), ...problems(500) } } },
+    {
+      schema: {
+        operationId: "getChild",
+        summary: "The supervised app-server child's state",
+        description: "Status, pid and process group, desired state, restart count, last exit and the next restart time while in backoff.",
+        tags,
+        response: { 200: jsonExample("The child's state", ref(ChildState), examples.getChild.response), ...problems(500) },
+      },
+    },
     async () => child.state,
   );
 
@@ -71,6 +79,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       schema: {
         operationId: "restartChild",
         summary: "Stop the child if it runs, then start it",
+        description: "Clears a backoff and the start-limit breaker, stops a running child the way stop does, then starts a new one; the desired state becomes running. Answers once the new process is launched, not once it is ready (use POST /v1/child/wait?condition=ready).",
         tags,
         response: { 200: jsonExample("Restarted", ref(ChildVerbResult), examples.restartChild.response), ...problems(500) },
       },
@@ -84,6 +93,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       schema: {
         operationId: "signalChild",
         summary: "Send a signal to the child process",
+        description: "409 CODEXD_CHILD_NOT_RUNNING when there is no process, CODEXD_CHILD_EXTERNAL with the external strategy (not a process of codexd's). What the child does then is reported by its state and events like any exit.",
         tags,
         body: withExample(ChildSignalBody, examples.signalChild.request),
         response: { 200: jsonExample("The signal was sent; the child's state", ref(ChildState), examples.signalChild.response), ...problems(400, 409, 415, 500) },
@@ -98,6 +108,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       schema: {
         operationId: "waitForChild",
         summary: "Wait until the child reaches a condition or the timeout passes",
+        description: "Answers at once when the condition already holds; otherwise when it holds, or with matched: false after timeoutMs. Changes nothing.",
         tags,
         querystring: ChildWaitQuery,
         response: { 200: jsonExample("The wait ended: matched, or the timeout passed", ref(ChildWaitResult), examples.waitForChild.response), ...problems(400, 500) },
@@ -112,6 +123,7 @@ export const childRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
       schema: {
         operationId: "getChildLogs",
         summary: "The last lines of the child's stderr (or of what it printed on stdout that was not protocol)",
+        description: "Read from the rotating log files of the state directory. With follow=true the answer is a Server-Sent Events stream: the tail, then each new line as it is written, until the client disconnects.",
         tags,
         querystring: ChildLogsQuery,
         response: {

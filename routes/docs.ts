@@ -18,6 +18,7 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: "getOpenApiJson",
         summary: "The OpenAPI 3.1 contract as JSON",
+        description: "The same document as openapi.yaml in the package; needs no token.",
         tags: ["docs"],
         response: { 200: Type.Object({}, { additionalProperties: true, description: "OpenAPI document" }), ...problems(500) },
       },
@@ -32,6 +33,7 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: "getOpenApiYaml",
         summary: "The OpenAPI 3.1 contract as YAML",
+        description: "The same document as openapi.yaml in the package; needs no token.",
         tags: ["docs"],
         produces: ["application/yaml"],
         response: {

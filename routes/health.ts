@@ -14,6 +14,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
       schema: {
         operationId: "getLiveness",
         summary: "Liveness: the daemon process answers",
+        description: "Always 200 while the process serves HTTP, whatever the child's state; needs no token. Use /readyz to know whether requests can be served.",
         tags: ["health"],
         response: { 200: jsonExample("The daemon answers", ref(Liveness), examples.getLiveness.response), ...problems(500) },
       },

@@ -10,6 +10,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
       schema: {
         operationId: "getMetrics",
         summary: "Prometheus metrics",
+        description: "The Prometheus text exposition format: codexd_* metrics of the child, runs, streams and HTTP, plus the process's own.",
         tags: ["status"],
         response: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: Type.String() } } }, ...problems(500) },
       },

@@ -56,6 +56,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (a
       schema: {
         operationId: "getRun",
         summary: "One run; with waitMs, long-poll until it ends or the wait is over",
+        description: "Without waitMs the run as it is now. With waitMs the answer comes when the run reaches a terminal status or when waitMs has passed, whichever is first; the status tells which.",
         tags,
         params: RunParams,
         querystring: RunGetQuery,

@@ -28,6 +28,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
       schema: {
         operationId: "createSession",
         summary: "Create a session: a new Codex thread (thread/start)",
+        description: "Needs a ready child (503 CODEXD_CHILD_NOT_READY otherwise). Answers 201 once the thread exists and the session is durably recorded; the session starts idle.",
         tags,
         body: withExample(CreateSessionBody, examples.createSession.request),
         response: { 201: jsonExample("The session created; Location names it", ref(SessionRecord), examples.createSession.response, ["location"]), ...problems(400, 415, 500, 502, 503, 504) },
@@ -45,6 +46,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
       schema: {
         operationId: "listSessions",
         summary: "Sessions, newest first",
+        description: "Filter by status; page with limit and the nextCursor of the previous page.",
         tags,
         querystring: SessionListQuery,
         response: { 200: jsonExample("A page of sessions", ref(SessionPage), examples.listSessions.response), ...problems(400, 500) },
@@ -58,7 +60,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
 
   app.get(
     "/v1/sessions/:id",
-    { schema: { operationId: "getSession", summary: "One session", tags, params: SessionParams, response: { 200: jsonExample("The session", ref(SessionRecord), examples.getSession.response), ...problems(400, 404, 500) } } },
+    {
+      schema: {
+        operationId: "getSession",
+        summary: "One session",
+        description: "404 CODEXD_NOT_FOUND for an unknown id.",
+        tags,
+        params: SessionParams,
+        response: { 200: jsonExample("The session", ref(SessionRecord), examples.getSession.response), ...problems(400, 404, 500) },
+      },
+    },
     async (request) => sessions.get(request.params.id),
   );
 
@@ -102,6 +113,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
       schema: {
         operationId: "listTurns",
         summary: "A session's turns, oldest first",
+        description: "Page with limit and the nextCursor of the previous page.",
         tags,
         params: SessionParams,
         querystring: TurnListQuery,
@@ -117,6 +129,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
       schema: {
         operationId: "getTurn",
         summary: "One turn: status, items, final agent message, usage, error",
+        description: "A turn still in progress holds the items completed so far; the final message is set once the turn has completed.",
         tags,
         params: TurnParams,
         response: { 200: jsonExample("The turn", ref(TurnRecord), examples.getTurn.response), ...problems(400, 404, 500) },

@@ -13,6 +13,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
       schema: {
         operationId: "getStatus",
         summary: "Daemon identity, state, child, counts and redacted config",
+        description: "One snapshot for dashboards and scripts: identity and boot, the child's state, Codex's account, sessions and runs counted by status, whether the state directory takes writes, the oldest and last event seq, and the resolved configuration with secrets redacted.",
         tags: ["status"],
         response: { 200: jsonExample("The daemon's status", ref(StatusResponse), examples.getStatus.response), ...problems(500) },
       },

@@ -11,7 +11,7 @@ import { TurnRecord } from "./turns.js";
 import { Liveness, Readiness, StatusResponse } from "./status.js";
 import { RunDiff, WorkspaceRemoveResult } from "./workspaces.js";
 
-/** Every schema with an $id, registered once on the app and emitted as an OpenAPI component. */
+/** Every schema with an $id the API uses, registered once on the app and emitted as an OpenAPI component. */
 export const sharedSchemas: readonly TSchema[] = [
   Problem,
   EventLevel,
@@ -22,7 +22,6 @@ export const sharedSchemas: readonly TSchema[] = [
   ChildLogs,
   ResolvedConfig,
   DaemonIdentity,
-  DaemonState,
   CodexdEvent,
   EventPage,
   SessionRecord,
@@ -42,3 +41,6 @@ export const sharedSchemas: readonly TSchema[] = [
   Liveness,
   Readiness,
 ];
+
+/** Schemas of what the state files hold but no API answer carries: checked on load, not in the contract. */
+export const storedOnlySchemas: readonly TSchema[] = [DaemonState];

@@ -12,7 +12,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: packageVersion,
         description:
           "Local control plane for Codex coding agents: the supervised `codex app-server` child, sessions, runs and the event log. Errors are RFC 9457 problem+json with a stable `code`.",
+        license: { name: "MIT", identifier: "MIT" },
       },
+      // Where a daemon listens: 127.0.0.1:4319 unless CODEXD_HOST / CODEXD_PORT say otherwise.
+      servers: [{ url: "http://127.0.0.1:4319", description: "A local codexd daemon on its default address (CODEXD_HOST, CODEXD_PORT change it)" }],
       components: {
         securitySchemes: {
           bearerAuth: { type: "http", scheme: "bearer", description: "CODEXD_TOKEN; when configured, required on every route except health, readiness and the contract" },

@@ -104,6 +104,7 @@ export function documentSecurityResponses(app: FastifyInstance, problems: (...st
     else if (schema.body) statuses.push(413, 415);
     if (route.url.includes(":")) statuses.push(414);
     schema.response = { ...problems(...statuses), ...schema.response };
-    if (!open) schema.security = [{ bearerAuth: [] }];
+    // Open routes say so (`security: []`): no requirement is not the same as an undeclared one.
+    schema.security = open ? [] : [{ bearerAuth: [] }];
   });
 }

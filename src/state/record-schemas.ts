@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from "ajv";
 import formatsModule from "ajv-formats";
-import { sharedSchemas } from "../../schemas/index.js";
+import { sharedSchemas, storedOnlySchemas } from "../../schemas/index.js";
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -8,7 +8,7 @@ const addFormats = ((formatsModule as unknown as { default?: AddFormats }).defau
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats(ajv);
-for (const schema of sharedSchemas) ajv.addSchema(schema);
+for (const schema of [...sharedSchemas, ...storedOnlySchemas]) ajv.addSchema(schema);
 
 /** The schema ids of what the state files hold. */
 export type RecordSchema = "Run" | "Session" | "Turn" | "Event" | "DaemonIdentity" | "DaemonState";
