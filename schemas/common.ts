@@ -54,7 +54,9 @@ export const Problem = Type.Object(
     currentState: Type.Optional(Type.String({ description: "State that made the request conflict" })),
     oldestSeq: Type.Optional(Type.Integer({ description: "Oldest event seq still retained (CODEXD_CURSOR_EXPIRED): resume from oldestSeq - 1" })),
     lastSeq: Type.Optional(Type.Integer({ description: "Newest event seq recorded (CODEXD_CURSOR_AHEAD)" })),
-    turnId: Type.Optional(Type.String({ description: "The turn the problem is about (CODEXD_NO_ACTIVE_TURN: the turn that had already ended)" })),
+    turnId: Type.Optional(
+      Nullable(Type.String({ description: "The turn the problem is about (CODEXD_NO_ACTIVE_TURN: the turn that had already ended; CODEXD_TURN_ACTIVE: the active turn, null while it is still being started)" })),
+    ),
     turnStatus: Type.Optional(Type.String({ description: "How that turn ended (CODEXD_NO_ACTIVE_TURN)" })),
     runId: Type.Optional(Type.String({ description: "The run that already holds this Idempotency-Key (CODEXD_IDEMPOTENCY_KEY_REUSED)" })),
     availableDecisions: Type.Optional(
@@ -63,6 +65,14 @@ export const Problem = Type.Object(
     rpcCode: Type.Optional(Type.Integer({ description: "JSON-RPC error code the app-server answered with (502 problems)" })),
     allow: Type.Optional(Type.Array(Type.String(), { description: "Methods the path answers (405 CODEXD_METHOD_NOT_ALLOWED); the same as the Allow header" })),
     key: Type.Optional(Type.String({ description: "The JSON key refused (CODEXD_FORBIDDEN_KEY)" })),
+    maxQueued: Type.Optional(Type.Integer({ description: "The queue limit reached (CODEXD_QUEUE_FULL): runs.maxQueued" })),
+    method: Type.Optional(Type.String({ description: "The app-server method that was not answered in time (CODEXD_CHILD_TIMEOUT)" })),
+    timeoutMs: Type.Optional(Type.Integer({ description: "How long codexd waited for that answer, in milliseconds (CODEXD_CHILD_TIMEOUT)" })),
+    stateDir: Type.Optional(Type.String({ description: "The state directory that cannot be written (CODEXD_STORAGE_FULL, CODEXD_STORAGE_UNAVAILABLE)" })),
+    cause: Type.Optional(Type.String({ description: "Why it cannot be written, e.g. ENOSPC, EROFS, LOCK_LOST (CODEXD_STORAGE_FULL, CODEXD_STORAGE_UNAVAILABLE)" })),
+    since: Type.Optional(Type.String({ format: "date-time", description: "When the state directory stopped accepting writes (CODEXD_STORAGE_FULL, CODEXD_STORAGE_UNAVAILABLE)" })),
+    reasons: Type.Optional(Type.Array(Type.String(), { description: "Why the daemon is not ready (CODEXD_NOT_READY), one sentence each" })),
+    checks: Type.Optional(Type.Record(Type.String(), Type.Boolean(), { description: "Each readiness check and whether it passed (CODEXD_NOT_READY)" })),
   },
   { $id: "Problem", additionalProperties: true, description: "RFC 9457 problem details" },
 );
@@ -126,7 +136,7 @@ export function withExample<T extends TSchema>(schema: T, example: unknown): T {
 }
 
 /** Headers a problem of this status carries. */
-const PROBLEM_HEADERS: Record<number, readonly HeaderName[]> = { 401: ["www-authenticate"], 429: ["retry-after"], 503: ["retry-after"] };
+const PROBLEM_HEADERS: Record<number, readonly HeaderName[]> = { 401: ["www-authenticate"], 429: ["retry-after"], 503: ["retry-after"], 507: ["retry-after"] };
 
 /** Response map entries, as application/problem+json, for the problem statuses a route can answer. */
 export function problems<const S extends readonly number[]>(...statuses: S) {

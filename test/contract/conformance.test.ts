@@ -82,6 +82,15 @@ describe("the validator", () => {
     expect(contract.check(rec({ route: "/v1/runs/:id", status: 404, contentType: "application/problem+json", body: problem(404, "NOT_FOUND") }))[0]).toMatch(/\/code must match pattern/);
   });
 
+  it("fails a problem field the Problem schema does not declare, routed or not", () => {
+    const withField = (field: string, value: unknown) => JSON.stringify({ ...JSON.parse(problem(429, "CODEXD_QUEUE_FULL")), [field]: value });
+    const queueFull = rec({ method: "POST", route: "/v1/runs", url: "/v1/runs", status: 429, contentType: "application/problem+json", body: withField("maxQueued", 3) });
+    expect(contract.check(queueFull)).toEqual([]);
+    expect(contract.check({ ...queueFull, body: withField("queueLimit", 3) })).toEqual(['problem field "queueLimit" is not declared in the Problem schema']);
+    const unrouted = rec({ route: null, url: "/nope", status: 404, contentType: "application/problem+json", body: JSON.stringify({ ...JSON.parse(problem(404, "CODEXD_ROUTE_NOT_FOUND")), hint: "x" }) });
+    expect(contract.check(unrouted)).toEqual(['problem field "hint" is not declared in the Problem schema']);
+  });
+
   it("fails an undocumented content type, route or method", () => {
     expect(contract.check(rec({ contentType: "text/html" }))[0]).toMatch(/content type "text\/html" is not documented for 200 \(documented: application\/json\)/);
     expect(contract.check(rec({ route: "/v1/runs/:id", status: 404, body: problem(404) }))[0]).toMatch(/content type .* not documented for 404/);

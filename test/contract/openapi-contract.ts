@@ -242,7 +242,21 @@ export class OpenApiContract {
     }
     if (schema === undefined) return [];
     const v = this.validatorFor(key, schema);
-    return v(parsed) ? [] : [`body does not match the schema: ${formatAjvErrors(v.errors)}`];
+    const problems = v(parsed) ? [] : [`body does not match the schema: ${formatAjvErrors(v.errors)}`];
+    if (mediaType(rec.contentType) === "application/problem+json") problems.push(...this.undeclaredProblemFields(parsed));
+    return problems;
+  }
+
+  /**
+   * Problem is an open object (RFC 9457 allows extension members), so the schema lets any field
+   * through; a generated client sees only the declared ones. Every field sent must be declared.
+   */
+  private undeclaredProblemFields(body: unknown): string[] {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return [];
+    const declared = (this.doc.components?.schemas?.Problem?.properties ?? {}) as Json;
+    return Object.keys(body)
+      .filter((field) => !Object.hasOwn(declared, field))
+      .map((field) => `problem field ${JSON.stringify(field)} is not declared in the Problem schema`);
   }
 }
 
