@@ -31,7 +31,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = asyn
         description: "Needs a ready child (503 CODEXD_CHILD_NOT_READY otherwise). Answers 201 once the thread exists and the session is durably recorded; the session starts idle.",
         tags,
         body: withExample(CreateSessionBody, examples.createSession.request),
-        response: { 201: jsonExample("The session created; Location names it", ref(SessionRecord), examples.createSession.response, ["location"]), ...problems(400, 415, 500, 502, 503, 504) },
+        response: { 201: jsonExample("The session created; Location names it", ref(SessionRecord), examples.createSession.response, ["location"]), ...problems(400, 409, 415, 422, 500, 502, 503, 504) },
       },
     },
     async (request, reply) => {

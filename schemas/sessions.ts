@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { JsonObject, Nullable } from "./common.js";
 import type { TurnRecord } from "./turns.js";
+import { RunCommit, RunWorkspace, WorkspaceRequest } from "./workspaces.js";
 
 export const ApprovalMode = Type.Union([Type.Literal("manual"), Type.Literal("accept"), Type.Literal("decline")], {
   description: "How codexd answers the app-server's approval requests: ask an operator, or accept/decline them all",
@@ -33,6 +34,8 @@ export const SessionRecord = Type.Object(
     sandbox: Type.Optional(Nullable(Type.String({ description: "Codex's sandbox mode given at creation (read-only, workspace-write, danger-full-access); null: Codex's default" }))),
     threadParams: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The thread/start parameters the thread was made with, used again when a lost thread is replaced" })),
     closedAt: Type.Optional(Nullable(Type.String({ format: "date-time", description: "When the session was closed (RFC 3339, UTC); null while open" }))),
+    workspace: Type.Optional(Nullable(RunWorkspace, { description: "The session's workspace (its cwd); absent for a session created without one" })),
+    commit: Type.Optional(Nullable(RunCommit, { description: "The commit closing the session made on its branch (workspace.commit); null when nothing was committed" })),
   },
   { $id: "Session", additionalProperties: true, description: "A Codex thread that codexd runs turns on" },
 );
@@ -58,6 +61,12 @@ export const CreateSessionBody = Type.Object(
     developerInstructions: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000, description: "Developer instructions added to the thread" })),
     approvals: Type.Optional(Type.Unsafe<ApprovalMode>({ ...ApprovalMode, description: "How codexd answers this session's approval requests; default the daemon's approvals.policy" })),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Your own data, kept with the session as it is (up to the body limit)" })),
+    workspace: Type.Optional(
+      Type.Unsafe<Static<typeof WorkspaceRequest>>({
+        ...WorkspaceRequest,
+        description: "Work in a new git worktree of `repo` (or `repo` in place) for the session's life: made before the thread starts, committed (commit: true) and removed when the session is closed; the branch stays. `keep` is for runs only",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -69,11 +69,11 @@ export class Daemon {
       ...(options.childEnv ? { env: options.childEnv } : {}),
     });
     const deps = { config, store: this.store, child: this.child, logger };
-    this.sessions = new SessionService({ ...deps, interruptActiveTurn: (s) => this.turns.interruptAndWait(s) });
-    this.approvals = new ApprovalService({ ...deps, sessions: this.sessions, policyOverride: (s) => this.runs.approvalPolicyFor(s) });
-    this.turns = new TurnService({ ...deps, sessions: this.sessions, waitingOnApproval: (t) => this.approvals.hasPendingForTurn(t) });
     this.workspaces = new RunWorkspaces(deps);
     this.workspaces.follow();
+    this.sessions = new SessionService({ ...deps, workspaces: this.workspaces, interruptActiveTurn: (s) => this.turns.interruptAndWait(s) });
+    this.approvals = new ApprovalService({ ...deps, sessions: this.sessions, policyOverride: (s) => this.runs.approvalPolicyFor(s) });
+    this.turns = new TurnService({ ...deps, sessions: this.sessions, waitingOnApproval: (t) => this.approvals.hasPendingForTurn(t) });
     this.runs = new RunService({ ...deps, sessions: this.sessions, turns: this.turns, approvals: this.approvals, workspaces: this.workspaces });
     routeCodexTraffic(this.child, this.store, this.turns, this.approvals, logger);
     this.followChildConnection();

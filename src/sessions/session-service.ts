@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Static } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import type { CreateSessionBody, SessionRecord, SessionStatus } from "../../schemas/sessions.js";
@@ -7,6 +8,7 @@ import { callCodex } from "../codex/codex-call.js";
 import { ThreadStartResult } from "../codex/protocol.js";
 import { ProblemError, notFound } from "../errors.js";
 import type { StateStore } from "../state/store.js";
+import type { RunWorkspaces } from "../workspaces/run-workspaces.js";
 
 export interface SessionDeps {
   config: ResolvedConfig;
@@ -15,6 +17,8 @@ export interface SessionDeps {
   logger: Logger;
   /** Interrupt the session's active turn and wait for it to end (provided by the turn service). */
   interruptActiveTurn: (session: SessionRecord) => Promise<void>;
+  /** Sessions with a git workspace (src/workspaces). */
+  workspaces: Pick<RunWorkspaces, "openForSession" | "discardSession" | "closeSession">;
 }
 
 const now = () => new Date().toISOString();
@@ -59,19 +63,29 @@ export class SessionService {
 
   async create(body: CreateSessionBody): Promise<SessionRecord> {
     const { config, store } = this.deps;
+    const sessionId = randomUUID();
+    const workspace = await this.deps.workspaces.openForSession(body, sessionId);
+    // The workspace is the sandbox's writable root unless the request says otherwise.
+    const sandbox = body.sandbox ?? (workspace ? "workspace-write" : undefined);
     const threadParams = {
-      cwd: body.cwd ?? config.server.childCwd,
+      cwd: workspace?.path ?? body.cwd ?? config.server.childCwd,
       ...(body.model !== undefined ? { model: body.model } : {}),
       ...(body.approvalPolicy !== undefined ? { approvalPolicy: body.approvalPolicy } : {}),
-      ...(body.sandbox !== undefined ? { sandbox: body.sandbox } : {}),
+      ...(sandbox !== undefined ? { sandbox } : {}),
       ...(body.baseInstructions !== undefined ? { baseInstructions: body.baseInstructions } : {}),
       ...(body.developerInstructions !== undefined ? { developerInstructions: body.developerInstructions } : {}),
     };
     const connection = this.deps.child.connection;
-    const result = await callCodex(this.deps.child, "thread/start", threadParams, ThreadStartResult);
+    let result: Static<typeof ThreadStartResult>;
+    try {
+      result = await callCodex(this.deps.child, "thread/start", threadParams, ThreadStartResult);
+    } catch (error) {
+      if (workspace) await this.deps.workspaces.discardSession(workspace).catch((e: unknown) => this.deps.logger.error({ err: e, path: workspace.path }, "cannot remove the worktree of a session that did not start"));
+      throw error;
+    }
     const at = now();
     const session: SessionRecord = {
-      sessionId: randomUUID(),
+      sessionId,
       status: "idle",
       currentTurnId: null,
       createdAt: at,
@@ -84,9 +98,10 @@ export class SessionService {
       lastUsage: null,
       approvals: body.approvals ?? null,
       approvalPolicy: body.approvalPolicy ?? null,
-      sandbox: body.sandbox ?? null,
+      sandbox: sandbox ?? null,
       threadParams,
       closedAt: null,
+      ...(workspace ? { workspace } : {}),
     };
     this.byThread.set(result.thread.id, session.sessionId);
     this.attachedTo.set(session.sessionId, connection);
@@ -99,6 +114,9 @@ export class SessionService {
         sessionId: session.sessionId,
         detail: { threadId: result.thread.id, cwd: session.cwd, model: session.model },
       }),
+      ...(workspace?.mode === "worktree"
+        ? [store.recordEvent({ level: "info", type: "session.workspace_created", message: `worktree created on branch ${workspace.branch}`, sessionId, detail: { repo: workspace.repo, path: workspace.path, branch: workspace.branch, ref: workspace.ref, baseCommit: workspace.baseCommit } })]
+        : []),
     ]);
     return saved;
   }
@@ -113,7 +131,8 @@ export class SessionService {
     const session = this.get(sessionId);
     if (session.status === "closed") return { changed: false, session };
     if (session.currentTurnId) await this.deps.interruptActiveTurn(session);
-    const closed = await this.update(sessionId, { status: "closed", currentTurnId: null, closedAt: now() });
+    const settled = await this.deps.workspaces.closeSession(this.get(sessionId));
+    const closed = await this.update(sessionId, { ...settled, status: "closed", currentTurnId: null, closedAt: now() });
     await this.deps.store.recordEvent({ level: "info", type: "session.closed", message: "session closed", sessionId });
     return { changed: true, session: closed };
   }

@@ -3,7 +3,8 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import type { CreateRunBody, RunRecord, RunStatus } from "../../schemas/runs.js";
-import type { RunDiff, RunWorkspace } from "../../schemas/workspaces.js";
+import type { CreateSessionBody, SessionRecord } from "../../schemas/sessions.js";
+import type { RunDiff, RunWorkspace, WorkspaceRequest } from "../../schemas/workspaces.js";
 import type { ChildSupervisor } from "../child/supervisor.js";
 import { ProblemError, notFound } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "../state/durable-fs.js";
@@ -77,9 +78,14 @@ export class RunWorkspaces {
     }
     const w = body.workspace;
     if (!w) return null;
-    const mode = w.mode ?? "worktree";
     if (body.cwd !== undefined) throw invalid(400, "CODEXD_WORKSPACE_INVALID", "Give either cwd or workspace, not both: the workspace is where the run works");
     if (body.sessionId !== undefined) throw invalid(400, "CODEXD_WORKSPACE_INVALID", "A run with a workspace starts a new session there: leave sessionId out");
+    return this.check(w, runId);
+  }
+
+  /** The checks a workspace request passes before anything is made, for a run or a session (`id`). */
+  private async check(w: WorkspaceRequest, id: string): Promise<RunWorkspace> {
+    const mode = w.mode ?? "worktree";
     if (mode === "in-place" && (w.commit !== undefined || w.branch !== undefined || w.keep !== undefined || w.ref !== undefined)) {
       throw invalid(400, "CODEXD_WORKSPACE_INVALID", "ref, branch, commit and keep apply to mode worktree only; in-place works in the repository as it is");
     }
@@ -95,7 +101,7 @@ export class RunWorkspaces {
     if (!baseCommit) throw invalid(422, "CODEXD_WORKSPACE_UNKNOWN_REF", `${JSON.stringify(ref)} names no commit in ${top}`);
     let branch: string | null = null;
     if (mode === "worktree") {
-      branch = w.branch ?? `codexd/${runId}`;
+      branch = w.branch ?? `codexd/${id}`;
       const key = `${top}\0${branch}`;
       const exists = (why: string) => new ProblemError(409, "CODEXD_WORKSPACE_BRANCH_EXISTS", "The branch exists", `Branch ${branch} ${why} in ${top}`, { currentState: "exists" });
       // Promised before git is asked, so two requests for one branch at once cannot both pass.
@@ -116,7 +122,7 @@ export class RunWorkspaces {
       baseCommit,
       baseTree: null,
       branch,
-      path: mode === "worktree" ? join(this.deps.config.workspaces.dir, runId) : real,
+      path: mode === "worktree" ? join(this.deps.config.workspaces.dir, id) : real,
       status: "pending",
       commit: w.commit ?? false,
       message: w.message ?? null,
@@ -200,6 +206,62 @@ export class RunWorkspaces {
     return { run: current, status, error };
   }
 
+  /**
+   * POST /v1/sessions with a workspace: checked like a run's, and made at once (the thread starts
+   * in it). The worktree lives as long as the session: closing the session commits it when asked
+   * and removes it (closeSession). A session that cannot start undoes it (discardSession).
+   */
+  async openForSession(body: CreateSessionBody, sessionId: string): Promise<RunWorkspace | null> {
+    const w = body.workspace;
+    if (!w) return null;
+    if (body.cwd !== undefined) throw invalid(400, "CODEXD_WORKSPACE_INVALID", "Give either cwd or workspace, not both: the workspace is where the session works");
+    if (w.keep !== undefined) throw invalid(400, "CODEXD_WORKSPACE_INVALID", "A session's worktree lives as long as the session (removed when it is closed, the branch stays): keep applies to runs only");
+    const ws = await this.check(w, sessionId);
+    try {
+      if (ws.mode === "worktree") {
+        await ensureDir(this.deps.config.workspaces.dir);
+        await repo.addWorktree(ws.repo, ws.path, ws.branch!, ws.baseCommit!);
+      }
+      const baseTree = ws.mode === "worktree" ? await repo.treeOf(ws.repo, ws.baseCommit!) : await repo.snapshotTree(ws.path);
+      return { ...ws, keep: false, status: "active", baseTree, createdAt: now() };
+    } catch (error) {
+      if (ws.mode === "worktree") await this.undoWorktree(ws).catch((e: unknown) => this.deps.logger.error({ err: e, path: ws.path }, "cannot undo a half-made worktree"));
+      throw gitFailed(ws.mode === "worktree" ? `cannot create the worktree at ${ws.path}` : `cannot read the state of ${ws.path}`, error);
+    } finally {
+      if (ws.branch) this.promised.delete(`${ws.repo}\0${ws.branch}`);
+    }
+  }
+
+  /** The session did not start: remove the worktree and the branch made for it. */
+  async discardSession(ws: RunWorkspace): Promise<void> {
+    if (ws.mode === "worktree") await this.undoWorktree(ws);
+  }
+
+  /** The session is closing: commit its worktree when asked, then remove it (the branch stays). */
+  async closeSession(session: SessionRecord): Promise<Partial<SessionRecord>> {
+    const ws = session.workspace;
+    if (!ws || ws.mode !== "worktree" || ws.status !== "active") return {};
+    const event = (type: string, message: string, detail: Record<string, unknown>) =>
+      this.deps.store.recordEvent({ level: "info", type, message, sessionId: session.sessionId, detail });
+    let commit: { sha: string; branch: string } | null = null;
+    if (await exists(ws.path)) {
+      if (ws.commit) {
+        const sha = await repo.commitAll(ws.path, ws.message ?? `codexd session ${session.sessionId}`).catch((error: unknown) => {
+          throw gitFailed(`cannot commit on ${ws.branch}`, error);
+        });
+        if (sha) {
+          commit = { sha, branch: ws.branch! };
+          await event("session.committed", `committed ${sha.slice(0, 12)} on ${ws.branch}`, { sha, branch: ws.branch });
+        }
+      }
+      await repo.removeWorktree(ws.repo, ws.path).catch((error: unknown) => {
+        throw gitFailed(`cannot remove the worktree at ${ws.path}`, error);
+      });
+      await event("session.workspace_removed", `worktree removed (session closed); branch ${ws.branch} stays`, { path: ws.path, branch: ws.branch, reason: "session-closed" });
+    }
+    return { workspace: { ...ws, status: "removed", removedAt: now() }, commit };
+  }
+
   /** DELETE /v1/runs/{id}/workspace: remove a finished run's kept worktree (the branch stays). */
   async remove(runId: string): Promise<{ changed: boolean; workspace: RunWorkspace }> {
     const run = await this.deps.store.getRun(runId);
@@ -239,6 +301,12 @@ export class RunWorkspaces {
     const repos = new Set<string>();
     for (const run of this.deps.store.listRuns()) {
       const ws = run.workspace;
+      if (!ws || ws.mode !== "worktree") continue;
+      repos.add(ws.repo);
+      if (ws.status !== "removed") owned.add(ws.path);
+    }
+    for (const session of this.deps.store.listSessions()) {
+      const ws = session.workspace;
       if (!ws || ws.mode !== "worktree") continue;
       repos.add(ws.repo);
       if (ws.status !== "removed") owned.add(ws.path);

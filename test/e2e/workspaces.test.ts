@@ -213,6 +213,63 @@ describe("in-place runs and runs without a workspace", () => {
   });
 });
 
+describe("sessions with a workspace", () => {
+  it("POST /v1/sessions with a workspace: the thread works in a worktree; closing commits and removes it, the branch stays", async () => {
+    const d = await daemon();
+    const r = await repo({ "README.md": "hello\n" });
+    const head = r.head();
+    const created = await d.api.call("POST", "/v1/sessions", { body: { workspace: { repo: r.dir, commit: true, message: "Session work" } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const session = created.body;
+    const branch = `codexd/${session.sessionId}`;
+    expect(session.workspace).toMatchObject({ mode: "worktree", repo: r.dir, branch, baseCommit: head, status: "active", commit: true });
+    expect(session.cwd).toBe(session.workspace.path);
+    expect(session.sandbox).toBe("workspace-write");
+    expect(r.worktrees()).toContain(session.workspace.path);
+
+    // A run on the session works in its worktree; the main checkout is untouched.
+    const run = await d.api.start({ prompt: "[write:notes.md=from the session\\n] write notes", sessionId: session.sessionId });
+    expect((await finished(d.api, run.runId)).status).toBe("completed");
+    expect(readFileSync(join(session.workspace.path, "notes.md"), "utf8")).toBe("from the session\n");
+    expect(r.status()).toBe("");
+
+    const closed = await d.api.call("DELETE", `/v1/sessions/${session.sessionId}`);
+    expect(closed.status).toBe(200);
+    expect(closed.body.workspace).toMatchObject({ status: "removed", removedAt: expect.any(String) });
+    expect(closed.body.commit).toEqual({ sha: r.git("rev-parse", branch).trim(), branch });
+    expect(r.git("show", `${branch}:notes.md`)).toBe("from the session\n");
+    expect(r.git("log", "-1", "--format=%s", branch).trim()).toBe("Session work");
+    expect(r.worktrees()).toEqual([r.dir]);
+    expect(existsSync(session.workspace.path)).toBe(false);
+    expect(r.head()).toBe(head);
+    const types = (await d.api.events({ sessionId: session.sessionId, type: "session." })).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(["session.workspace_created", "session.committed", "session.workspace_removed"]));
+  });
+
+  it("a bad workspace on POST /v1/sessions is a 4xx that leaves no session, worktree or branch", async () => {
+    const d = await daemon();
+    const r = await repo();
+    const plain = await mkdtemp(join(tmpdir(), "codexd-notrepo-"));
+    dirs.push(plain);
+    r.git("branch", "existing");
+    const before = { branches: r.branches(), worktrees: r.worktrees(), status: r.status() };
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ workspace: { repo: plain } }, 422, "CODEXD_WORKSPACE_NOT_A_REPO"],
+      [{ workspace: { repo: r.dir, ref: "no-such-ref" } }, 422, "CODEXD_WORKSPACE_UNKNOWN_REF"],
+      [{ workspace: { repo: r.dir, branch: "existing" } }, 409, "CODEXD_WORKSPACE_BRANCH_EXISTS"],
+      [{ workspace: { repo: r.dir, keep: false } }, 400, "CODEXD_WORKSPACE_INVALID"],
+      [{ cwd: r.dir, workspace: { repo: r.dir } }, 400, "CODEXD_WORKSPACE_INVALID"],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await d.api.call("POST", "/v1/sessions", { body });
+      expect([res.status, res.body.code], JSON.stringify(body)).toEqual([status, code]);
+    }
+    expect((await d.api.call("GET", "/v1/sessions")).body.sessions).toEqual([]);
+    expect({ branches: r.branches(), worktrees: r.worktrees(), status: r.status() }).toEqual(before);
+    expect(await listDir(worktreeDir(d))).toEqual([]);
+  });
+});
+
 describe("outputSchema", () => {
   const schema = { type: "object", properties: { n: { type: "integer" } }, required: ["n"], additionalProperties: false };
 
