@@ -73,6 +73,9 @@ export const Problem = Type.Object(
     since: Type.Optional(Type.String({ format: "date-time", description: "When the state directory stopped accepting writes (CODEXD_STORAGE_FULL, CODEXD_STORAGE_UNAVAILABLE)" })),
     reasons: Type.Optional(Type.Array(Type.String(), { description: "Why the daemon is not ready (CODEXD_NOT_READY), one sentence each" })),
     checks: Type.Optional(Type.Record(Type.String(), Type.Boolean(), { description: "Each readiness check and whether it passed (CODEXD_NOT_READY)" })),
+    field: Type.Optional(Type.String({ description: "The body field over its byte limit (413 CODEXD_PAYLOAD_TOO_LARGE from a field limit)" })),
+    sizeBytes: Type.Optional(Type.Integer({ description: "The field's size in UTF-8 bytes (its JSON for metadata)" })),
+    limitBytes: Type.Optional(Type.Integer({ description: "The most the field may have (a limits.* setting)" })),
   },
   { $id: "Problem", additionalProperties: true, description: "RFC 9457 problem details" },
 );
@@ -85,7 +88,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   404: "Not found",
   409: "Conflicts with the current state",
   410: "Gone: the cursor is older than what is retained",
-  413: "Request body too large",
+  413: "Request body too large, or a field over its byte limit (CODEXD_PAYLOAD_TOO_LARGE naming the field and the limit)",
   414: "A path parameter is longer than the router accepts",
   415: "Unsupported media type",
   422: "Well-formed but not acceptable",

@@ -106,6 +106,30 @@ export const ResolvedConfig = Type.Object(
       },
       { description: "Run execution" },
     ),
+    limits: Type.Object(
+      {
+        promptBytes: Type.Integer({
+          minimum: 1024,
+          description:
+            "UTF-8 bytes a prompt may have: a run's prompt, a turn's input (all parts together), a session's base and developer instructions; more is 413 CODEXD_PAYLOAD_TOO_LARGE (CODEXD_PROMPT_LIMIT_BYTES)",
+        }),
+        metadataBytes: Type.Integer({ minimum: 256, description: "Bytes of the JSON of a run's or session's metadata; more is 413 CODEXD_PAYLOAD_TOO_LARGE (CODEXD_METADATA_LIMIT_BYTES)" }),
+        eventDetailBytes: Type.Integer({
+          minimum: 1024,
+          description:
+            "Bytes of one event's detail as served, streamed and cached; a larger detail (a big child payload) is cut, marked truncated: true with originalBytes, and kept whole only in events.jsonl (CODEXD_EVENT_DETAIL_LIMIT_BYTES)",
+        }),
+        registryTextBytes: Type.Integer({
+          minimum: 1024,
+          description: "Bytes of each text kept in turn-registry.json and run-registry.json (a turn's input, each item, a final message); more is cut and marked (CODEXD_REGISTRY_TEXT_LIMIT_BYTES)",
+        }),
+        turnItemsBytes: Type.Integer({
+          minimum: 1024,
+          description: "Bytes of all items of one turn kept in turn-registry.json; older items beyond it keep only their id, type and status, marked truncated (CODEXD_TURN_ITEMS_LIMIT_BYTES)",
+        }),
+      },
+      { description: "Byte limits of what is accepted and kept, so no file rewritten per change grows with payload size" },
+    ),
     sessions: Type.Object(
       {
         retention: Type.Integer({ minimum: 0, description: "Closed sessions kept in session-registry.json (all stay in the event log) (CODEXD_SESSION_RETENTION)" }),

@@ -11,7 +11,10 @@ export const CodexdEvent = Type.Object(
       description: "Dotted event type: daemon.*, child.* (e.g. child.state_changed), session.*, turn.*, approval.*, run.* (e.g. run.queued, run.completed), codex.* (app-server notifications), state.recovered, ...",
     }),
     message: Type.String({ description: "One line for people saying what happened" }),
-    detail: Nullable(JsonObject, { description: "Type-specific data (e.g. from, to and cause of child.state_changed); null when there is none" }),
+    detail: Nullable(JsonObject, {
+      description:
+        "Type-specific data (e.g. from, to and cause of child.state_changed); null when there is none. A detail over limits.eventDetailBytes (a big child payload) is served cut, with truncated: true and originalBytes; events.jsonl keeps it whole",
+    }),
     bootId: Type.Optional(Type.String({ description: "Identifies the daemon boot that recorded it" })),
     sessionId: Type.Optional(Type.String({ description: "The session the event is about, when it is about one" })),
     runId: Type.Optional(Type.String({ description: "The run the event is about, when it is about one" })),

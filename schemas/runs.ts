@@ -1,6 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { JsonObject, Nullable } from "./common.js";
-import { CodexErrorDetail } from "./turns.js";
+import { CodexErrorDetail, TruncationMarks } from "./turns.js";
 import { RunArtifactFields, WorkspaceRequest } from "./workspaces.js";
 
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "timed_out", "interrupted"] as const;
@@ -37,6 +37,7 @@ export const RunRecord = Type.Object(
     finishedAt: Type.Optional(Nullable(Type.String({ format: "date-time", description: "When the run ended (RFC 3339, UTC); null until then" }))),
     durationMs: Type.Optional(Nullable(Type.Integer({ description: "Milliseconds from startedAt to finishedAt; null until the run ends" }))),
     finalMessage: Type.Optional(Nullable(Type.String({ description: "Codex's last completed agent message: the run's answer; null when there is none" }))),
+    ...TruncationMarks("finalMessage"),
     usage: Type.Optional(Nullable(JsonObject, { description: "Token usage as Codex reported it for the turn; null when none came" })),
     error: Type.Optional(Nullable(RunError, { description: "Why the run did not complete; null otherwise" })),
     attempt: Type.Optional(Type.Integer({ minimum: 0, description: "How many times execution has started: 0 while queued, 1 once running" })),

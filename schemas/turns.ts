@@ -1,4 +1,4 @@
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TBoolean, type TInteger, type TOptional } from "@sinclair/typebox";
 import { JsonObject, Nullable } from "./common.js";
 
 export const TURN_STATUSES = ["pending", "inProgress", "completed", "interrupted", "failed"] as const;
@@ -11,6 +11,16 @@ export const CodexErrorDetail = {
   httpStatus: Type.Optional(Nullable(Type.Integer({ description: "The HTTP status the model server answered, when Codex's error says it" }))),
   additionalDetails: Type.Optional(Nullable(Type.String({ description: "Codex's additionalDetails, e.g. the connection or DNS failure" }))),
 };
+
+/**
+ * Set beside a text the registry kept cut (limits.registryTextBytes): the text ends with
+ * "…[truncated]", `<name>Bytes` is the size it had. The event log keeps what it was made from.
+ */
+export const TruncationMarks = <N extends string>(name: N) =>
+  ({
+    [`${name}Truncated`]: Type.Optional(Type.Boolean({ description: `true when ${name} was cut to limits.registryTextBytes (it then ends with …[truncated])` })),
+    [`${name}Bytes`]: Type.Optional(Type.Integer({ description: `The UTF-8 size of ${name} before it was cut` })),
+  }) as Record<`${N}Truncated`, TOptional<TBoolean>> & Record<`${N}Bytes`, TOptional<TInteger>>;
 
 export const TurnError = Type.Object({
   code: Type.String({ description: "CODEXD_* code, e.g. CODEXD_TURN_SILENT, CODEXD_CHILD_EXITED, CODEXD_TURN_FAILED, CODEXD_MODEL_UNREACHABLE" }),
@@ -34,12 +44,14 @@ export const TurnRecord = Type.Object(
     completedAt: Nullable(Type.String({ format: "date-time", description: "When the turn ended (RFC 3339, UTC); null while it runs" })),
     items: Type.Array(JsonObject, {
       description:
-        "Thread items of the turn, built from item/* notifications. A finished turn holds only completed items; while it runs, items Codex has not completed yet carry partial: true (their text may still change or be abandoned)",
+        "Thread items of the turn, built from item/* notifications. A finished turn holds only completed items; while it runs, items Codex has not completed yet carry partial: true (their text may still change or be abandoned). An item over limits.registryTextBytes has its long strings cut and carries truncated: true and originalBytes; older items beyond limits.turnItemsBytes keep only id, type and status (truncated: true)",
     }),
     finalMessage: Nullable(Type.String({ description: "Text of the last completed agent message, or null" })),
     usage: Nullable(JsonObject, { description: "The thread's token usage as Codex reported it during the turn (thread/tokenUsage/updated); null when none came" }),
     error: Nullable(TurnError, { description: "Why the turn failed or was interrupted; null when it completed or runs" }),
     runId: Type.Optional(Nullable(Type.String({ description: "The run that started the turn; null for turns started through the sessions API" }))),
+    ...TruncationMarks("input"),
+    ...TruncationMarks("finalMessage"),
   },
   { $id: "Turn", additionalProperties: true, description: "One exchange on a session: the input sent, what Codex did (items) and how it ended" },
 );

@@ -24,6 +24,7 @@ import { documentStorageResponses, installDurableReads } from "./http/durable-re
 import { createMetrics } from "./http/metrics.js";
 import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
+import { installPayloadLimits } from "./http/payload-limits.js";
 import { installValidators } from "./http/validation.js";
 import { RequestLogController } from "./logging.js";
 import { problems } from "../schemas/common.js";
@@ -86,6 +87,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   requireHost(app);
   await installSecurity(app, daemon.config);
   exactPaths(app);
+  installPayloadLimits(app, daemon.config.limits);
   // At the root, so its response hook sees every route.
   const metrics = createMetrics(app, daemon);
 

@@ -348,6 +348,8 @@ export class RunService {
       ...latest,
       ...artifacts.fields,
       finalMessage: turn?.finalMessage ?? null,
+      // The turn's final message may have been cut already (limits.registryTextBytes): say so on the run too.
+      ...(turn?.finalMessageTruncated ? { finalMessageTruncated: true, finalMessageBytes: turn.finalMessageBytes } : {}),
       usage: turn?.usage ?? null,
       approvals: turn ? this.approvalsOf(turn.turnId) : [],
     };

@@ -22,7 +22,9 @@ import { acquireStateDirLock, type StateDirLock } from "./state-dir-lock.js";
 import { StorageError, classifyStorageError, storageProblemCode, type StorageFault } from "./storage-error.js";
 import { matchesEventQuery } from "./event-filter.js";
 import { StatusCounts } from "./status-counts.js";
-import { rememberJson } from "./record-json.js";
+import { jsonOf, rememberJson } from "./record-json.js";
+import { boundObject, jsonBytes } from "./byte-limits.js";
+import { boundRun, boundTurn } from "./record-limits.js";
 import { CreationOrder, type Page } from "../paginate.js";
 
 export interface EventInput {
@@ -147,6 +149,8 @@ export class StateStore {
   private durableSeq = 0;
   private readonly dirty = new Set<Doc>();
   private pendingLines: string[] = [];
+  /** The pending events' JSON as readers get it (their details bounded), for the event listeners. */
+  private pendingShown: string[] = [];
   private pendingEvents: CodexdEvent[] = [];
   private lastRecentWrite = 0;
   private recentTimer: NodeJS.Timeout | null = null;
@@ -215,6 +219,7 @@ export class StateStore {
       this.opened = false;
       this.lock = null;
       this.pendingLines = [];
+      this.pendingShown = [];
       this.pendingEvents = [];
       this.dirty.clear();
       await this.closeFiles().catch(() => {});
@@ -269,7 +274,7 @@ export class StateStore {
     this.turnsUpdatedAt = turns?.updatedAt ?? null;
     const replays = await this.replayRestored(restored, sessions, runs);
 
-    const tail = await this.eventLog.readTail(this.config.eventCacheSize);
+    const tail = this.boundRead(await this.eventLog.readTail(this.config.eventCacheSize));
     const cached = tail.length > 0 ? tail : (recent?.events ?? []);
     for (const event of cached) this.recent.push(deepFreeze(event));
     this.recentUpdatedAt = recent?.updatedAt ?? null;
@@ -393,7 +398,7 @@ export class StateStore {
     return sessionId === undefined ? all : all.filter((t) => t.sessionId === sessionId);
   }
   async upsertTurn(record: TurnRecord): Promise<TurnRecord> {
-    const frozen = deepFreeze({ ...record });
+    const frozen = deepFreeze({ ...boundTurn(record, this.config.limits) });
     this.remember("turns", record.turnId);
     this.turns.set(record.turnId, frozen);
     this.turnsUpdatedAt = this.now().toISOString();
@@ -477,7 +482,7 @@ export class StateStore {
   }
 
   async upsertRun(record: RunRecord): Promise<RunRecord> {
-    const frozen = deepFreeze({ ...record });
+    const frozen = deepFreeze({ ...boundRun(record, this.config.limits) });
     this.remember("runs", record.runId);
     this.putRun(frozen);
     this.runsUpdatedAt = this.now().toISOString();
@@ -511,17 +516,34 @@ export class StateStore {
       event.detail = { ...Object.fromEntries(kept), unrecordable: true, reason: (error as Error).message };
       line = JSON.stringify(event);
     }
-    this.enqueueEvent(event, line);
+    // events.jsonl keeps the detail whole; the event served, streamed and cached has it bounded.
+    const bounded = this.boundedEvent(event);
+    this.enqueueEvent(bounded ?? event, line, bounded ? JSON.stringify(bounded) : line);
     await this.commits.commit();
-    return event;
+    return bounded ?? event;
   }
 
-  private enqueueEvent(event: CodexdEvent, line: string): void {
+  /** The event with its detail within limits.eventDetailBytes (marked truncated), or null when it fits. */
+  private boundedEvent(event: CodexdEvent): CodexdEvent | null {
+    if (!event.detail) return null;
+    const detail = boundObject(event.detail, this.config.limits.eventDetailBytes);
+    return detail === event.detail ? null : { ...event, detail };
+  }
+
+  /** Events read back from events.jsonl, with their details bounded as when they were recorded. */
+  private boundRead(events: CodexdEvent[]): CodexdEvent[] {
+    const max = this.config.limits.eventDetailBytes;
+    return events.map((e) => (e.detail && jsonOf(e).length > max && jsonBytes(e.detail) > max ? deepFreeze(this.boundedEvent(e) ?? e) : e));
+  }
+
+  /** `line` goes to events.jsonl; `shown` is the JSON of `event` as readers get it (the same text unless the detail was cut). */
+  private enqueueEvent(event: CodexdEvent, line: string, shown = line): void {
     // The seq is taken only once the event is certain to be written: a failure leaves no hole.
     this.nextSeq++;
     deepFreeze(event);
-    rememberJson(event, line);
+    rememberJson(event, shown);
     this.pendingLines.push(`${line}\n`);
+    this.pendingShown.push(`${shown}\n`);
     this.pendingEvents.push(event);
     this.recent.push(event);
     this.recentUpdatedAt = event.createdAt;
@@ -580,7 +602,7 @@ export class StateStore {
     const keep = (e: CodexdEvent) => e.seq <= durable && matchesEventQuery(e, query);
     const events = this.recent.covers(after)
       ? this.recent.after(after, limit, keep)
-      : await this.eventLog.readAfter(after, limit, keep);
+      : this.boundRead(await this.eventLog.readAfter(after, limit, keep));
     return { events, oldestSeq: this.oldestEventSeq, lastSeq: durable };
   }
 
@@ -672,10 +694,11 @@ export class StateStore {
    */
   private async flush(): Promise<void> {
     // Capture everything synchronously: mutations made while this flush runs belong to the next one.
-    const eventLines = this.pendingLines;
-    const lines = eventLines.join("");
+    const lines = this.pendingLines.join("");
+    const eventLines = this.pendingShown;
     const events = this.pendingEvents;
     this.pendingLines = [];
+    this.pendingShown = [];
     this.pendingEvents = [];
     const undo = this.undo;
     this.undo = new Map();
@@ -803,6 +826,7 @@ export class StateStore {
     this.undo = new Map();
     this.flushingUndo = null;
     this.pendingLines = [];
+    this.pendingShown = [];
     this.pendingEvents = [];
     this.recoverySeq = null;
     if (!eventsMayBeWritten) this.nextSeq = this.durableSeq + 1;
