@@ -94,6 +94,10 @@ export const ResolvedConfig = Type.Object(
       {
         heartbeatMs: Type.Integer({ minimum: 100, description: "Interval of SSE heartbeat comments, in ms (CODEXD_SSE_HEARTBEAT_MS)" }),
         queueCapacity: Type.Integer({ minimum: 10, description: "Events a slow subscriber may fall behind before its stream is ended (CODEXD_SSE_QUEUE_CAPACITY)" }),
+        maxBufferedBytes: Type.Integer({
+          minimum: 64 * 1024,
+          description: "Bytes a slow subscriber may fall behind (queued, and written but not yet taken by its socket) before its stream is ended with an overflow event (CODEXD_SSE_MAX_BUFFERED_BYTES)",
+        }),
       },
       { description: "Server-Sent Event streams" },
     ),

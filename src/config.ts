@@ -74,6 +74,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: "storage.retryIntervalMs", env: "CODEXD_STORAGE_RETRY_INTERVAL_MS", kind: "integer" },
   { path: "streams.heartbeatMs", env: "CODEXD_SSE_HEARTBEAT_MS", kind: "integer" },
   { path: "streams.queueCapacity", env: "CODEXD_SSE_QUEUE_CAPACITY", kind: "integer" },
+  { path: "streams.maxBufferedBytes", env: "CODEXD_SSE_MAX_BUFFERED_BYTES", kind: "integer" },
   { path: "child.restartPolicy", env: "CODEXD_RESTART_POLICY", kind: "string" },
   { path: "child.readyTimeoutMs", env: "CODEXD_CHILD_READY_TIMEOUT_MS", kind: "integer" },
   { path: "child.stopEofTimeoutMs", env: "CODEXD_CHILD_STOP_EOF_TIMEOUT_MS", kind: "integer" },
@@ -142,7 +143,7 @@ function defaults(cwd: string): Tree {
     codex: { requestTimeoutMs: 30_000 },
     workspaces: { allowedRoots: [], diffMaxBytes: 1024 * 1024, recovery: "remove" },
     approvals: { policy: "manual", timeoutMs: 600_000 },
-    streams: { heartbeatMs: 15_000, queueCapacity: 10_000 },
+    streams: { heartbeatMs: 15_000, queueCapacity: 10_000, maxBufferedBytes: 8 * 1024 * 1024 },
     storage: { retryIntervalMs: 1000 },
     child: {
       restartPolicy: "on-failure",

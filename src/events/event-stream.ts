@@ -9,6 +9,8 @@ export type EventFilter = Omit<EventQuery, "after" | "limit">;
 export interface EventStreamSettings {
   heartbeatMs: number;
   queueCapacity: number;
+  /** Bytes a reader may fall behind (queued and unsent) before it is ended with `overflow`. */
+  maxBufferedBytes: number;
 }
 
 const REPLAY_PAGE = 500;
@@ -30,8 +32,17 @@ export async function serveEventStream(
   settings: EventStreamSettings,
 ): Promise<StreamEnd> {
   const { writer } = stream;
-  const queue = new SubscriberQueue<EventChunk>(settings.queueCapacity, (chunk) => chunk.count);
-  const { boundary, unsubscribe } = live.subscribe(filter, (chunk) => queue.push(chunk));
+  const queue = new SubscriberQueue<EventChunk>(settings.queueCapacity, (chunk) => chunk.count, (chunk) => chunk.bytes.length);
+  // A reader that stopped reading costs a queue push per flush and nothing more until it is this
+  // far behind; then it is ended (it can resume from the seq the overflow event names).
+  const deliver = (chunk: EventChunk) => {
+    const behind = queue.bytes + writer.bufferedBytes;
+    if (behind > 0 && behind + chunk.bytes.length > settings.maxBufferedBytes) queue.overflow();
+    else queue.push(chunk);
+    // Stop waiting for its socket: the pump sends the overflow event and gives it little time.
+    if (queue.overflowed) writer.stopWaiting();
+  };
+  const { boundary, unsubscribe } = live.subscribe(filter, deliver);
   let lastSent = after;
   let how: StreamEnd = "client-closed";
   try {

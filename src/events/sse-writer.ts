@@ -33,6 +33,11 @@ export class SseWriter {
     return () => this.res.off("close", listener);
   }
 
+  /** Bytes written but not yet taken by the socket (the reader is behind by at least this). */
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
   get closed(): boolean {
     return this.ended || this.res.destroyed;
   }
@@ -80,11 +85,20 @@ export class SseWriter {
       const done = () => {
         this.res.off("drain", done);
         this.res.off("close", done);
+        if (this.stopDrainWait === done) this.stopDrainWait = null;
         resolve();
       };
+      this.stopDrainWait = done;
       this.res.once("drain", done);
       this.res.once("close", done);
     });
+  }
+
+  private stopDrainWait: (() => void) | null = null;
+
+  /** End a wait for the socket to drain now (the reader is being ended for falling behind). */
+  stopWaiting(): void {
+    this.stopDrainWait?.();
   }
 
   /** Write, and drop the connection when the reader has not taken it within `ms`. */

@@ -16,6 +16,36 @@ export interface PumpOptions<T> {
 
 /** Bytes gathered into one socket write: enough to amortise the syscall, small enough to interleave streams. */
 const WRITE_BYTES = 256 * 1024;
+/** Streams that write in one turn of the event loop; then sockets, timers and other requests get theirs. */
+const WRITES_PER_TURN = 32;
+
+/**
+ * Turns to write, a few streams per turn of the event loop. Without it one flush wakes every
+ * stream and all of them write in one go (one socket write each, hundreds for hundreds of
+ * readers) before anything else runs: a health check waits behind them. With it a stream's
+ * writes also gather: what arrives while it waits for its turn goes out in one write.
+ */
+class WriteTurns {
+  private readonly waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      for (const go of this.waiting.splice(0, WRITES_PER_TURN)) go();
+      if (this.waiting.length > 0) this.schedule();
+    });
+  }
+}
 
 /** One open stream, registered from its first byte (replay included) to its end. */
 export class StreamHandle {
@@ -46,6 +76,10 @@ export class StreamHandle {
     try {
       for (;;) {
         if (writer.closed) return "client-closed";
+        if (queue.size > 0) {
+          await this.hub.turns.next();
+          if (writer.closed) return "client-closed";
+        }
         while (queue.size > 0) {
           const parts: (string | Buffer)[] = [];
           let bytes = 0;
@@ -58,10 +92,13 @@ export class StreamHandle {
             last = item;
           }
           writing = true;
-          await writer.writeAll(parts);
+          const written = writer.writeAll(parts);
+          // Handed to the socket in order: an overflow event written later comes after these.
+          onSent?.(last!);
+          await written;
           writing = false;
           if (writer.closed) return "client-closed";
-          onSent?.(last!);
+          if (queue.overflowed) break;
         }
         if (queue.overflowed) {
           // This reader is behind already: tell it where to resume, but do not wait on it for long.
@@ -84,6 +121,7 @@ export class StreamHandle {
   /** The stream is over, however it ended. */
   end(how: StreamEnd): void {
     this.writer.end();
+    this.hub.ended[how]++;
     this.done(how);
   }
 }
@@ -96,6 +134,9 @@ export class StreamHub {
   private readonly open = new Set<StreamHandle>();
   private readonly queues = new Map<StreamHandle, Pick<SubscriberQueue<unknown>, "close">>();
   private shuttingDown = false;
+  readonly turns = new WriteTurns();
+  /** Streams ended so far, by how they ended (`overflow`: the reader fell behind and was dropped). */
+  readonly ended: Record<StreamEnd, number> = { "client-closed": 0, overflow: 0, shutdown: 0 };
 
   get count(): number {
     return this.open.size;

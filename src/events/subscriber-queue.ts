@@ -9,13 +9,28 @@ export class SubscriberQueue<T> {
   private head = 0;
   private queued = 0;
   private waiter: (() => void) | null = null;
+  private queuedBytes = 0;
   overflowed = false;
   closed = false;
 
   constructor(
     readonly capacity: number,
     private readonly weigh: (item: T) => number = () => 1,
+    /** Bytes of an item, for `bytes`; 0 when not counted. */
+    private readonly sizeOf: (item: T) => number = () => 0,
   ) {}
+
+  /** Queued bytes, as `sizeOf` counts them. */
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** End the subscriber as fallen behind (for a limit the queue itself does not know, e.g. bytes). */
+  overflow(): void {
+    if (this.closed || this.overflowed) return;
+    this.overflowed = true;
+    this.wake();
+  }
 
   /** Queued weight (items, unless a `weigh` says otherwise). */
   get size(): number {
@@ -32,6 +47,7 @@ export class SubscriberQueue<T> {
     } else {
       this.items.push(item);
       this.queued += weight;
+      this.queuedBytes += this.sizeOf(item);
     }
     this.wake();
   }
@@ -40,6 +56,7 @@ export class SubscriberQueue<T> {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head++]!;
     this.queued -= this.weigh(item);
+    this.queuedBytes -= this.sizeOf(item);
     // Compact now and then so the array does not grow with history.
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);

@@ -81,6 +81,14 @@ export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
   new Gauge({ name: "codexd_runs_archived", help: "Finished runs moved to the archive", registers: [registry], collect() { this.set(store.archivedRunCount); } });
   new Gauge({ name: "codexd_event_last_seq", help: "Seq of the newest durable event", registers: [registry], collect() { this.set(store.lastSeq); } });
   new Gauge({ name: "codexd_sse_subscribers", help: "Open Server-Sent Event streams", registers: [registry], collect() { this.set(daemon.streams.count); } });
+  new Gauge({
+    name: "codexd_sse_overflowed_streams",
+    help: "Streams ended since start because their reader fell behind (streams.queueCapacity events or streams.maxBufferedBytes bytes)",
+    registers: [registry],
+    collect() {
+      this.set(daemon.streams.ended.overflow);
+    },
+  });
   return Registry.merge([processMetrics(), registry]);
 }
 
