@@ -1176,6 +1176,13 @@ export const examples = {
           "defaultTimeoutMs": 1800000,
           "maxQueued": 10000
         },
+        "limits": {
+          "promptBytes": 262144,
+          "metadataBytes": 16384,
+          "eventDetailBytes": 65536,
+          "registryTextBytes": 65536,
+          "turnItemsBytes": 262144
+        },
         "sessions": {
           "retention": 1000
         },
@@ -1199,7 +1206,8 @@ export const examples = {
         },
         "streams": {
           "heartbeatMs": 15000,
-          "queueCapacity": 10000
+          "queueCapacity": 10000,
+          "maxBufferedBytes": 8388608
         },
         "storage": {
           "retryIntervalMs": 1000
