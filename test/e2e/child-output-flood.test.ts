@@ -96,7 +96,11 @@ describe("a child flooding its output (real daemon process)", () => {
       { what: "the daemon to read the whole flood", timeoutMs: 240_000 },
     );
     const after = memory(daemon.pid);
-    expect(after.peak - before.rss, `peak ${after.peak / MB} MB, before ${before.rss / MB} MB`).toBeLessThan(160 * MB);
+    // Before the fix 100 MB took the daemon to about 700 MB. What remains is garbage V8 has not
+    // collected yet, not retained data: a heap snapshot mid-flood holds about 60 MB in all. Node
+    // 24 lets the old space grow further before collecting it than Node 20 does: growth measured
+    // for 32 MB was about 97 MB on Node 20 and 159-175 MB on Node 24 (8 MB: 94, 96 MB: 256).
+    expect(after.peak - before.rss, `peak ${after.peak / MB} MB, before ${before.rss / MB} MB`).toBeLessThan(200 * MB);
     expect((await daemon.get("/healthz")).status).toBe(200);
     expect(daemon.proc.exitCode).toBeNull();
   });
