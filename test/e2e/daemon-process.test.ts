@@ -68,7 +68,7 @@ async function startDaemon(stateDir = freshStateDir(), env: Record<string, strin
         const response = await fetch(`${base}/healthz`);
         return response.status === 200 && listensOn(proc.pid, port) ? ("up" as const) : false;
       },
-      { timeoutMs: 15_000, intervalMs: 25, what: `${base}/healthz` },
+      { timeoutMs: 90_000, intervalMs: 25, what: `${base}/healthz` },
     );
     if (up === "up") return { proc, port, base, stateDir };
     // Someone else took the port between freePort() and listen(): try another one.
@@ -171,7 +171,7 @@ describe("codexd serve refuses to start", () => {
     const file = join(work, "not-a-directory");
     await writeFile(file, "I am a file\n");
     const proc = spawnDaemon(file, { CODEXD_PORT: String(await freePort()) });
-    const exit = await proc.waitExit(15_000);
+    const exit = await proc.waitExit(60_000);
     expect(exit.code, proc.stderr()).toBe(1);
     expect(proc.stderr()).toContain(file);
     expect(proc.stderr()).toMatch(/state dir/i);
@@ -188,7 +188,7 @@ describe("codexd serve refuses to start", () => {
     const stateFiles = await readFile(join(first.stateDir, "daemon-state.json"), "utf8");
 
     const second = spawnDaemon(first.stateDir, { CODEXD_PORT: String(await freePort()) });
-    expect((await second.waitExit(15_000)).code, second.stderr()).toBe(1);
+    expect((await second.waitExit(60_000)).code, second.stderr()).toBe(1);
     expect(second.stderr()).toContain(`in use by another codexd (pid ${first.proc.pid}`);
     noStack(second.stderr());
     // The second one wrote nothing and killed nothing.
@@ -197,7 +197,7 @@ describe("codexd serve refuses to start", () => {
     expect((await getJson<{ pid: number }>(`${first.base}/v1/child`)).pid).toBe(child.pid);
 
     first.proc.child.kill("SIGKILL");
-    await first.proc.waitExit(15_000);
+    await first.proc.waitExit(60_000);
     const next = await startDaemon(first.stateDir);
     expect((await getJson<StatusResponse>(`${next.base}/v1/status`)).daemon.pid).toBe(next.proc.pid);
   });
@@ -209,7 +209,7 @@ describe("codexd serve refuses to start", () => {
   ])("when %s=%s: exit 1 naming the setting, the value and what is allowed", async (name, value, allowed) => {
     const stateDir = freshStateDir();
     const proc = spawnDaemon(stateDir, { CODEXD_PORT: String(await freePort()), [name]: value });
-    const exit = await proc.waitExit(15_000);
+    const exit = await proc.waitExit(60_000);
     expect(exit.code, proc.stderr()).toBe(1);
     const stderr = proc.stderr();
     expect(stderr).toContain(name);
