@@ -28,7 +28,7 @@ export const examples = {
       "status": "running",
       "command": "/usr/bin/node",
       "args": [
-        "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+        "/srv/codexd/test/fixtures/fake-app-server.mjs"
       ],
       "cwd": "/tmp/codexd-test-gqLbdZ",
       "pid": 26872,
@@ -62,7 +62,7 @@ export const examples = {
         "status": "stopped",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+          "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
         "cwd": "/tmp/codexd-test-gqLbdZ",
         "pid": null,
@@ -105,7 +105,7 @@ export const examples = {
         "status": "running",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+          "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
         "cwd": "/tmp/codexd-test-gqLbdZ",
         "pid": 27319,
@@ -147,7 +147,7 @@ export const examples = {
         "status": "starting",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+          "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
         "cwd": "/tmp/codexd-test-gqLbdZ",
         "pid": 27408,
@@ -184,7 +184,7 @@ export const examples = {
         "status": "running",
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+          "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
         "cwd": "/tmp/codexd-test-gqLbdZ",
         "pid": 27408,
@@ -1044,7 +1044,7 @@ export const examples = {
         "endpoint": null,
         "command": "/usr/bin/node",
         "args": [
-          "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+          "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
         "cwd": "/tmp/codexd-test-gqLbdZ",
         "status": "running",
@@ -1143,7 +1143,7 @@ export const examples = {
           "endpoint": null,
           "childCommand": "/usr/bin/node",
           "childArgs": [
-            "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+            "/srv/codexd/test/fixtures/fake-app-server.mjs"
           ],
           "childCwd": "/tmp/codexd-test-gqLbdZ"
         },
@@ -1267,7 +1267,7 @@ export const examples = {
       "status": "running",
       "command": "/usr/bin/node",
       "args": [
-        "/work/wt/workspaces/test/fixtures/fake-app-server.mjs"
+        "/srv/codexd/test/fixtures/fake-app-server.mjs"
       ],
       "cwd": "/tmp/codexd-test-gqLbdZ",
       "pid": 27408,
