@@ -65,11 +65,14 @@ export function createRunsView(ctx) {
       else if (error.status !== 401) ctx.fail("Cannot read the run", error);
       return;
     }
-    let diff;
-    try {
-      diff = await loadDiff(id);
-    } catch (error) {
-      diff = error;
+    // The daemon makes a run's diff when the run ends (409 CODEXD_RUN_ACTIVE before): not asked for until then.
+    let diff = null;
+    if (!ACTIVE.has(run.status)) {
+      try {
+        diff = await loadDiff(id);
+      } catch (error) {
+        diff = error;
+      }
     }
     if (id !== selected) return;
     const cancel = h("button", { type: "button", id: "run-cancel", disabled: !ACTIVE.has(run.status) }, "Cancel run");
@@ -104,7 +107,7 @@ export function createRunsView(ctx) {
       h("pre", { class: "output" }, run.finalMessage ?? "–"),
       run.approvals?.length ? [h("h3", {}, "Approvals"), h("ul", {}, run.approvals.map((a) => h("li", {}, `${a.kind} · ${a.status} · ${typeof a.decision === "string" ? a.decision : json(a.decision)} by ${a.decidedBy ?? "–"}`)))] : null,
       h("h3", {}, "Diff"),
-      diff === null ? h("p", { class: "muted" }, "No diff for this run.") : diff instanceof Error ? h("p", { class: "error" }, `Cannot read the diff: ${diff.message}`) : diff.trim() === "" ? h("p", { class: "muted" }, "The run changed no file.") : diffBlock(diff),
+      ACTIVE.has(run.status) ? h("p", { class: "muted" }, "The diff is there once the run ends.") : diff === null ? h("p", { class: "muted" }, "No diff for this run.") : diff instanceof Error ? h("p", { class: "error" }, `Cannot read the diff: ${diff.message}`) : diff.trim() === "" ? h("p", { class: "muted" }, "The run changed no file.") : diffBlock(diff),
     );
   }
 
