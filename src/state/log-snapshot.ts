@@ -33,11 +33,12 @@ export class SnapshotCache {
   ) {}
 
   async acquire(): Promise<Lease> {
-    const shared = await this.shared();
-    if (shared === null) {
-      const own = await this.openSnapshot();
+    const got = await this.shared();
+    if ("own" in got) {
+      const { own } = got;
       return { ...own, release: () => closeAll(own.handles) };
     }
+    const { shared } = got;
     shared.readers++;
     return { handles: shared.handles, generation: shared.generation, release: () => this.release(shared) };
   }
@@ -49,24 +50,32 @@ export class SnapshotCache {
     if (shared) await this.retire(shared);
   }
 
-  private async shared(): Promise<Shared | null> {
+  /** The kept snapshot, or (for a log of more than `maxKept` files) one opened for this reader alone. */
+  private async shared(): Promise<{ shared: Shared } | { own: Snapshot }> {
     for (;;) {
       const current = this.current;
-      if (current && current.generation === this.generationNow()) return current;
+      if (current && current.generation === this.generationNow()) return { shared: current };
       if (current) {
         this.current = null;
         await this.retire(current);
       }
       this.opening ??= this.openSnapshot().then((s) => ({ ...s, readers: 0, retired: false }));
-      const opened = await this.opening.finally(() => (this.opening = null));
-      if (opened.handles.length > this.maxKept) {
-        await closeAll(opened.handles);
-        return null;
+      const opening = this.opening;
+      const opened = await opening.finally(() => {
+        if (this.opening === opening) this.opening = null;
+      });
+      if (this.current === opened) return { shared: opened };
+      if (this.current === null && opened.generation === this.generationNow() && !opened.retired) {
+        // Too many files to keep open: the set goes to one reader (others waiting open their own).
+        if (opened.handles.length > this.maxKept) {
+          opened.retired = true;
+          return { own: opened };
+        }
+        this.current = opened;
+        return { shared: opened };
       }
-      if (this.current === null && opened.generation === this.generationNow()) this.current = opened;
-      if (this.current === opened) return opened;
-      // Opened across a rotation or beside another set: not the current one.
-      if (this.current !== opened) await closeAll(opened.handles);
+      // Opened across a rotation, or beside a set another reader made current: not kept.
+      if (!opened.retired) await this.retire(opened);
     }
   }
 
