@@ -126,6 +126,9 @@ async function capture(): Promise<void> {
   await ok("signalChild", "POST", "/v1/child/signal", 200, { signal: "SIGTERM" });
 }
 
+/** Where the examples say codexd is installed, instead of the checkout they were captured in. */
+const NEUTRAL_ROOT = "/srv/codexd";
+
 function render(examples: Captured): string {
   return `/**
  * Request and response bodies captured from a run of the daemon with the fake app-server child,
@@ -133,7 +136,7 @@ function render(examples: Captured): string {
  * (CODEXD_WRITE_EXAMPLES=1 npx vitest run test/contract/api-examples.test.ts), which also keeps
  * them the shape of what the daemon answers; do not edit by hand.
  */
-export const examples = ${JSON.stringify(examples, null, 2)};
+export const examples = ${JSON.stringify(examples, null, 2).replaceAll(JSON.stringify(repoRoot).slice(1, -1), NEUTRAL_ROOT)};
 `;
 }
 
