@@ -74,6 +74,12 @@ export const ResolvedConfig = Type.Object(
       {
         maxBytes: Type.Integer({ minimum: 4096, description: "events.jsonl rotates past this size, in bytes (CODEXD_EVENT_LOG_MAX_BYTES)" }),
         keepFiles: Type.Integer({ minimum: 0, maximum: 1000, description: "Rotated event log files kept (CODEXD_EVENT_LOG_KEEP_FILES); events in older files are gone (410 on their cursors)" }),
+        readCacheBytes: Type.Integer({
+          minimum: 0,
+          maximum: 1024 * 1024 * 1024,
+          description:
+            "Bytes of event-log file read and kept parsed for readers behind the in-memory tail, the least recently used dropped first; 0 keeps none (CODEXD_EVENT_LOG_READ_CACHE_BYTES)",
+        }),
       },
       { description: "The event log file" },
     ),

@@ -30,19 +30,19 @@ export const examples = {
       "args": [
         "/srv/codexd/test/fixtures/fake-app-server.mjs"
       ],
-      "cwd": "/tmp/codexd-test-gqLbdZ",
-      "pid": 26872,
-      "startedAt": "2026-12-05T03:04:26.512Z",
+      "cwd": "/tmp/codexd-test-fkp9Qv",
+      "pid": 31295,
+      "startedAt": "2026-12-05T05:30:56.452Z",
       "exitedAt": null,
       "exitCode": null,
       "signal": null,
       "lastError": null,
-      "pgid": 26872,
-      "startTicks": 1397598,
+      "pgid": 31295,
+      "startTicks": 2276592,
       "desired": "running",
       "restartCount": 0,
       "nextRestartAt": null,
-      "readyAt": "2026-12-05T03:04:39.087Z",
+      "readyAt": "2026-12-05T05:31:01.474Z",
       "fatalReason": null,
       "protocol": {
         "userAgent": "fake-app-server/0.169.0",
@@ -64,26 +64,26 @@ export const examples = {
         "args": [
           "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-gqLbdZ",
+        "cwd": "/tmp/codexd-test-fkp9Qv",
         "pid": null,
-        "startedAt": "2026-12-05T03:04:26.512Z",
-        "exitedAt": "2026-12-05T03:04:40.144Z",
+        "startedAt": "2026-12-05T05:30:56.452Z",
+        "exitedAt": "2026-12-05T05:31:01.771Z",
         "exitCode": 0,
         "signal": null,
         "lastError": null,
         "pgid": null,
-        "startTicks": 1397598,
+        "startTicks": 2276592,
         "desired": "stopped",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T03:04:40.144Z",
+          "at": "2026-12-05T05:31:01.771Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
           "stopStep": "eof"
         },
-        "readyAt": "2026-12-05T03:04:39.087Z",
+        "readyAt": "2026-12-05T05:31:01.474Z",
         "fatalReason": null,
         "protocol": {
           "userAgent": "fake-app-server/0.169.0",
@@ -107,26 +107,26 @@ export const examples = {
         "args": [
           "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-gqLbdZ",
-        "pid": 27319,
-        "startedAt": "2026-12-05T03:04:40.808Z",
+        "cwd": "/tmp/codexd-test-fkp9Qv",
+        "pid": 31313,
+        "startedAt": "2026-12-05T05:31:01.991Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
-        "pgid": 27319,
-        "startTicks": 1399027,
+        "pgid": 31313,
+        "startTicks": 2277143,
         "desired": "running",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T03:04:40.144Z",
+          "at": "2026-12-05T05:31:01.771Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
           "stopStep": "eof"
         },
-        "readyAt": "2026-12-05T03:04:41.514Z",
+        "readyAt": "2026-12-05T05:31:02.183Z",
         "fatalReason": null,
         "protocol": {
           "userAgent": "fake-app-server/0.169.0",
@@ -149,20 +149,20 @@ export const examples = {
         "args": [
           "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-gqLbdZ",
-        "pid": 27408,
-        "startedAt": "2026-12-05T03:04:42.310Z",
+        "cwd": "/tmp/codexd-test-fkp9Qv",
+        "pid": 31325,
+        "startedAt": "2026-12-05T05:31:02.484Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
-        "pgid": 27408,
-        "startTicks": 1399172,
+        "pgid": 31325,
+        "startTicks": 2277193,
         "desired": "running",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T03:04:42.216Z",
+          "at": "2026-12-05T05:31:02.400Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
@@ -186,26 +186,26 @@ export const examples = {
         "args": [
           "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-gqLbdZ",
-        "pid": 27408,
-        "startedAt": "2026-12-05T03:04:42.310Z",
+        "cwd": "/tmp/codexd-test-fkp9Qv",
+        "pid": 31325,
+        "startedAt": "2026-12-05T05:31:02.484Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
-        "pgid": 27408,
-        "startTicks": 1399172,
+        "pgid": 31325,
+        "startTicks": 2277193,
         "desired": "running",
         "restartCount": 0,
         "nextRestartAt": null,
         "lastExit": {
-          "at": "2026-12-05T03:04:42.216Z",
+          "at": "2026-12-05T05:31:02.400Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
           "stopStep": "eof"
         },
-        "readyAt": "2026-12-05T03:04:43.246Z",
+        "readyAt": "2026-12-05T05:31:02.762Z",
         "fatalReason": null,
         "protocol": {
           "userAgent": "fake-app-server/0.169.0",
@@ -220,16 +220,16 @@ export const examples = {
     "response": {
       "stream": "stderr",
       "lines": [
-        "[fake-app-server 27408] started (faults: none)",
-        "[fake-app-server 27408] request 1 initialize",
-        "[fake-app-server 27408] notification initialized",
-        "[fake-app-server 27408] request 2 account/read"
+        "[fake-app-server 31325] started (faults: none)",
+        "[fake-app-server 31325] request 1 initialize",
+        "[fake-app-server 31325] notification initialized",
+        "[fake-app-server 31325] request 2 account/read"
       ]
     }
   },
   "createSession": {
     "request": {
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "sandbox": "workspace-write",
       "approvalPolicy": "on-request",
       "approvals": "manual",
@@ -238,13 +238,13 @@ export const examples = {
       }
     },
     "response": {
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
       "status": "idle",
       "currentTurnId": null,
-      "updatedAt": "2026-12-05T03:04:43.452Z",
-      "createdAt": "2026-12-05T03:04:43.452Z",
-      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "updatedAt": "2026-12-05T05:31:02.986Z",
+      "createdAt": "2026-12-05T05:31:02.986Z",
+      "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "model": "fake-model",
       "turnCount": 0,
       "metadata": {
@@ -255,7 +255,7 @@ export const examples = {
       "approvalPolicy": "on-request",
       "sandbox": "workspace-write",
       "threadParams": {
-        "cwd": "/tmp/codexd-test-gqLbdZ/project",
+        "cwd": "/tmp/codexd-test-fkp9Qv/project",
         "approvalPolicy": "on-request",
         "sandbox": "workspace-write"
       },
@@ -268,27 +268,27 @@ export const examples = {
       "effort": "low"
     },
     "response": {
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-      "turnId": "01a24429-3f0a-7eeb-a293-b0be7e6a3227",
-      "status": "inProgress",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+      "turnId": "01a244af-363c-7b4e-b5b5-07931472e3f7",
+      "status": "completed",
       "steered": false
     }
   },
   "getTurn": {
     "response": {
-      "turnId": "01a24429-3f0a-7eeb-a293-b0be7e6a3227",
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+      "turnId": "01a244af-363c-7b4e-b5b5-07931472e3f7",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+      "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
       "status": "completed",
       "input": "Which file is the entry point of this project?",
-      "createdAt": "2026-12-05T03:04:43.532Z",
-      "updatedAt": "2026-12-05T03:04:43.543Z",
-      "startedAt": "2026-12-05T03:04:43.533Z",
-      "completedAt": "2026-12-05T03:04:43.543Z",
+      "createdAt": "2026-12-05T05:31:03.110Z",
+      "updatedAt": "2026-12-05T05:31:03.112Z",
+      "startedAt": "2026-12-05T05:31:03.110Z",
+      "completedAt": "2026-12-05T05:31:03.112Z",
       "items": [
         {
           "type": "userMessage",
-          "id": "01a24429-3f11-776c-bac7-7005ceb947ce",
+          "id": "01a244af-363d-7b6a-9f12-47647efa9eee",
           "clientId": null,
           "content": [
             {
@@ -297,19 +297,19 @@ export const examples = {
               "text": "Which file is the entry point of this project?"
             }
           ],
-          "startedAtMs": 1796439883537,
-          "completedAtMs": 1796439883537
+          "startedAtMs": 1796448663101,
+          "completedAtMs": 1796448663101
         },
         {
           "type": "agentMessage",
           "moderation": null,
-          "id": "msg_01a24429-3f12-7e06-8108-482788c7af77",
+          "id": "msg_01a244af-363e-7642-bd80-1df187b2f079",
           "text": "echo: Which file is the entry point of this project?",
           "phase": null,
           "memoryCitation": null,
           "delivery": null,
           "questions": null,
-          "completedAtMs": 1796439883539
+          "completedAtMs": 1796448663103
         }
       ],
       "finalMessage": "echo: Which file is the entry point of this project?",
@@ -339,20 +339,20 @@ export const examples = {
     "response": {
       "approvals": [
         {
-          "approvalId": "cf6c88d6-b0b6-4cd1-9a1d-83889b4da4e1",
+          "approvalId": "7c940d56-1d19-4c60-b61c-413b88479953",
           "kind": "commandExecution",
           "method": "item/commandExecution/requestApproval",
           "status": "pending",
-          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-          "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
-          "itemId": "call_01a24429-4026-7a75-865a-22335be9d082",
+          "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+          "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+          "turnId": "01a244af-36e0-7a56-baaa-e5cbb8dc17e2",
+          "itemId": "call_01a244af-36e1-7f74-b725-f0698f61e7bf",
           "command": "echo fake",
-          "cwd": "/tmp/codexd-test-gqLbdZ/project",
+          "cwd": "/tmp/codexd-test-fkp9Qv/project",
           "reason": "fake approval",
           "detail": {
             "kind": "command",
-            "startedAtMs": 1796439883815,
+            "startedAtMs": 1796448663265,
             "environmentId": "local",
             "commandActions": [
               {
@@ -370,9 +370,9 @@ export const examples = {
           ],
           "decision": null,
           "decidedBy": null,
-          "createdAt": "2026-12-05T03:04:43.823Z",
+          "createdAt": "2026-12-05T05:31:03.276Z",
           "resolvedAt": null,
-          "expiresAt": "2026-12-05T03:14:43.823Z"
+          "expiresAt": "2026-12-05T05:41:03.276Z"
         }
       ],
       "nextCursor": null
@@ -380,20 +380,20 @@ export const examples = {
   },
   "getApproval": {
     "response": {
-      "approvalId": "cf6c88d6-b0b6-4cd1-9a1d-83889b4da4e1",
+      "approvalId": "7c940d56-1d19-4c60-b61c-413b88479953",
       "kind": "commandExecution",
       "method": "item/commandExecution/requestApproval",
       "status": "pending",
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-      "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
-      "itemId": "call_01a24429-4026-7a75-865a-22335be9d082",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+      "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+      "turnId": "01a244af-36e0-7a56-baaa-e5cbb8dc17e2",
+      "itemId": "call_01a244af-36e1-7f74-b725-f0698f61e7bf",
       "command": "echo fake",
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "reason": "fake approval",
       "detail": {
         "kind": "command",
-        "startedAtMs": 1796439883815,
+        "startedAtMs": 1796448663265,
         "environmentId": "local",
         "commandActions": [
           {
@@ -411,9 +411,9 @@ export const examples = {
       ],
       "decision": null,
       "decidedBy": null,
-      "createdAt": "2026-12-05T03:04:43.823Z",
+      "createdAt": "2026-12-05T05:31:03.276Z",
       "resolvedAt": null,
-      "expiresAt": "2026-12-05T03:14:43.823Z"
+      "expiresAt": "2026-12-05T05:41:03.276Z"
     }
   },
   "decideApproval": {
@@ -421,20 +421,20 @@ export const examples = {
       "decision": "accept"
     },
     "response": {
-      "approvalId": "cf6c88d6-b0b6-4cd1-9a1d-83889b4da4e1",
+      "approvalId": "7c940d56-1d19-4c60-b61c-413b88479953",
       "kind": "commandExecution",
       "method": "item/commandExecution/requestApproval",
       "status": "resolved",
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-      "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
-      "itemId": "call_01a24429-4026-7a75-865a-22335be9d082",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+      "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+      "turnId": "01a244af-36e0-7a56-baaa-e5cbb8dc17e2",
+      "itemId": "call_01a244af-36e1-7f74-b725-f0698f61e7bf",
       "command": "echo fake",
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "reason": "fake approval",
       "detail": {
         "kind": "command",
-        "startedAtMs": 1796439883815,
+        "startedAtMs": 1796448663265,
         "environmentId": "local",
         "commandActions": [
           {
@@ -452,15 +452,15 @@ export const examples = {
       ],
       "decision": "accept",
       "decidedBy": "operator",
-      "createdAt": "2026-12-05T03:04:43.823Z",
-      "resolvedAt": "2026-12-05T03:04:44.069Z",
-      "expiresAt": "2026-12-05T03:14:43.823Z"
+      "createdAt": "2026-12-05T05:31:03.276Z",
+      "resolvedAt": "2026-12-05T05:31:03.386Z",
+      "expiresAt": "2026-12-05T05:41:03.276Z"
     }
   },
   "interruptTurn": {
     "response": {
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-      "turnId": "01a24429-41ad-7380-93ce-445138e9cd6a",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+      "turnId": "01a244af-37b8-7545-9a16-058718c03f86",
       "requested": true
     }
   },
@@ -468,19 +468,19 @@ export const examples = {
     "response": {
       "turns": [
         {
-          "turnId": "01a24429-3f0a-7eeb-a293-b0be7e6a3227",
-          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+          "turnId": "01a244af-363c-7b4e-b5b5-07931472e3f7",
+          "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+          "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
           "status": "completed",
           "input": "Which file is the entry point of this project?",
-          "createdAt": "2026-12-05T03:04:43.532Z",
-          "updatedAt": "2026-12-05T03:04:43.543Z",
-          "startedAt": "2026-12-05T03:04:43.533Z",
-          "completedAt": "2026-12-05T03:04:43.543Z",
+          "createdAt": "2026-12-05T05:31:03.110Z",
+          "updatedAt": "2026-12-05T05:31:03.112Z",
+          "startedAt": "2026-12-05T05:31:03.110Z",
+          "completedAt": "2026-12-05T05:31:03.112Z",
           "items": [
             {
               "type": "userMessage",
-              "id": "01a24429-3f11-776c-bac7-7005ceb947ce",
+              "id": "01a244af-363d-7b6a-9f12-47647efa9eee",
               "clientId": null,
               "content": [
                 {
@@ -489,19 +489,19 @@ export const examples = {
                   "text": "Which file is the entry point of this project?"
                 }
               ],
-              "startedAtMs": 1796439883537,
-              "completedAtMs": 1796439883537
+              "startedAtMs": 1796448663101,
+              "completedAtMs": 1796448663101
             },
             {
               "type": "agentMessage",
               "moderation": null,
-              "id": "msg_01a24429-3f12-7e06-8108-482788c7af77",
+              "id": "msg_01a244af-363e-7642-bd80-1df187b2f079",
               "text": "echo: Which file is the entry point of this project?",
               "phase": null,
               "memoryCitation": null,
               "delivery": null,
               "questions": null,
-              "completedAtMs": 1796439883539
+              "completedAtMs": 1796448663103
             }
           ],
           "finalMessage": "echo: Which file is the entry point of this project?",
@@ -527,19 +527,19 @@ export const examples = {
           "error": null
         },
         {
-          "turnId": "01a24429-401d-7092-9cef-83c254bac01b",
-          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
+          "turnId": "01a244af-36e0-7a56-baaa-e5cbb8dc17e2",
+          "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+          "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
           "status": "completed",
           "input": "[approval:command] Run the test suite.",
-          "createdAt": "2026-12-05T03:04:43.812Z",
-          "updatedAt": "2026-12-05T03:04:44.070Z",
-          "startedAt": "2026-12-05T03:04:43.822Z",
-          "completedAt": "2026-12-05T03:04:44.070Z",
+          "createdAt": "2026-12-05T05:31:03.268Z",
+          "updatedAt": "2026-12-05T05:31:03.394Z",
+          "startedAt": "2026-12-05T05:31:03.268Z",
+          "completedAt": "2026-12-05T05:31:03.394Z",
           "items": [
             {
               "type": "userMessage",
-              "id": "01a24429-4026-7db7-a195-90a31099f34b",
+              "id": "01a244af-36e0-7efa-954a-96bf844d3cc6",
               "clientId": null,
               "content": [
                 {
@@ -548,16 +548,16 @@ export const examples = {
                   "text": "[approval:command] Run the test suite."
                 }
               ],
-              "startedAtMs": 1796439883814,
-              "completedAtMs": 1796439883814
+              "startedAtMs": 1796448663264,
+              "completedAtMs": 1796448663264
             },
             {
               "type": "commandExecution",
-              "id": "call_01a24429-4026-7a75-865a-22335be9d082",
+              "id": "call_01a244af-36e1-7f74-b725-f0698f61e7bf",
               "pluginId": null,
               "scriptPath": null,
               "command": "echo fake",
-              "cwd": "/tmp/codexd-test-gqLbdZ/project",
+              "cwd": "/tmp/codexd-test-fkp9Qv/project",
               "processId": null,
               "source": "agent",
               "status": "completed",
@@ -570,18 +570,18 @@ export const examples = {
               "aggregatedOutput": "fake\n",
               "exitCode": 0,
               "durationMs": 1,
-              "completedAtMs": 1796439884054
+              "completedAtMs": 1796448663373
             },
             {
               "type": "agentMessage",
               "moderation": null,
-              "id": "msg_01a24429-4116-748c-8e9a-9ff00e7042a6",
+              "id": "msg_01a244af-374d-79cc-9a49-dbeb434f035e",
               "text": "echo: [approval:command] Run the test suite.",
               "phase": null,
               "memoryCitation": null,
               "delivery": null,
               "questions": null,
-              "completedAtMs": 1796439884054
+              "completedAtMs": 1796448663374
             }
           ],
           "finalMessage": "echo: [approval:command] Run the test suite.",
@@ -607,18 +607,18 @@ export const examples = {
           "error": null
         }
       ],
-      "nextCursor": "WyIyMDI2LTEyLTA1VDAzOjA0OjQzLjgxMloiLCIwMWEyNDQyOS00MDFkLTcwOTItOWNlZi04M2MyNTRiYWMwMWIiXQ"
+      "nextCursor": "WyIyMDI2LTEyLTA1VDA1OjMxOjAzLjI2OFoiLCIwMWEyNDRhZi0zNmUwLTdhNTYtYmFhYS1lNWNiYjhkYzE3ZTIiXQ"
     }
   },
   "getSession": {
     "response": {
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
       "status": "idle",
       "currentTurnId": null,
-      "updatedAt": "2026-12-05T03:04:44.282Z",
-      "createdAt": "2026-12-05T03:04:43.452Z",
-      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "updatedAt": "2026-12-05T05:31:03.542Z",
+      "createdAt": "2026-12-05T05:31:02.986Z",
+      "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "model": "fake-model",
       "turnCount": 3,
       "metadata": {
@@ -629,7 +629,7 @@ export const examples = {
       "approvalPolicy": "on-request",
       "sandbox": "workspace-write",
       "threadParams": {
-        "cwd": "/tmp/codexd-test-gqLbdZ/project",
+        "cwd": "/tmp/codexd-test-fkp9Qv/project",
         "approvalPolicy": "on-request",
         "sandbox": "workspace-write"
       },
@@ -639,17 +639,17 @@ export const examples = {
   "createRun": {
     "request": {
       "prompt": "Summarize the open TODO comments in src/.",
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "timeoutMs": 600000,
       "metadata": {
         "ticket": "ENG-1433"
       }
     },
     "response": {
-      "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d",
+      "runId": "61efe249-eb6f-4d27-93ad-1232c4305e66",
       "status": "queued",
-      "createdAt": "2026-12-05T03:04:44.567Z",
-      "updatedAt": "2026-12-05T03:04:44.567Z",
+      "createdAt": "2026-12-05T05:31:03.747Z",
+      "updatedAt": "2026-12-05T05:31:03.747Z",
       "prompt": "Summarize the open TODO comments in src/.",
       "sessionId": null,
       "threadId": null,
@@ -664,12 +664,12 @@ export const examples = {
       "metadata": {
         "ticket": "ENG-1433"
       },
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "model": null,
       "approvalPolicy": null,
       "timeoutMs": 600000,
       "idempotencyKey": "eng-1433-todo-summary",
-      "requestHash": "c47b4a0dfbe4ce47585e1133be2d0d008aa9c7d805434c3d191ca34874ab9ea0",
+      "requestHash": "3915328adae7ba450183599ae11b63125a2849396906b92a3c4ef860339b2411",
       "approvals": [],
       "workspace": null,
       "outputSchema": null
@@ -677,17 +677,17 @@ export const examples = {
   },
   "getRun": {
     "response": {
-      "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d",
+      "runId": "61efe249-eb6f-4d27-93ad-1232c4305e66",
       "status": "completed",
-      "createdAt": "2026-12-05T03:04:44.567Z",
-      "updatedAt": "2026-12-05T03:04:45.302Z",
+      "createdAt": "2026-12-05T05:31:03.747Z",
+      "updatedAt": "2026-12-05T05:31:03.970Z",
       "prompt": "Summarize the open TODO comments in src/.",
-      "sessionId": "7728b584-15cc-4914-83ec-ca77532b56a9",
-      "threadId": "01a24429-4511-78ef-a3f2-155ff7492724",
-      "turnId": "01a24429-456c-7437-bc86-6aa5d80f110c",
-      "startedAt": "2026-12-05T03:04:44.596Z",
-      "finishedAt": "2026-12-05T03:04:45.302Z",
-      "durationMs": 706,
+      "sessionId": "9d6b4597-77c0-4a27-ac4e-c33f53b0de19",
+      "threadId": "01a244af-3977-7069-8a7c-b1cb69fe66eb",
+      "turnId": "01a244af-3985-7cd8-8d87-875876f2ad56",
+      "startedAt": "2026-12-05T05:31:03.761Z",
+      "finishedAt": "2026-12-05T05:31:03.970Z",
+      "durationMs": 209,
       "finalMessage": "echo: Summarize the open TODO comments in src/.",
       "usage": {
         "total": {
@@ -713,12 +713,12 @@ export const examples = {
       "metadata": {
         "ticket": "ENG-1433"
       },
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "model": null,
       "approvalPolicy": null,
       "timeoutMs": 600000,
       "idempotencyKey": "eng-1433-todo-summary",
-      "requestHash": "c47b4a0dfbe4ce47585e1133be2d0d008aa9c7d805434c3d191ca34874ab9ea0",
+      "requestHash": "3915328adae7ba450183599ae11b63125a2849396906b92a3c4ef860339b2411",
       "approvals": [],
       "workspace": null,
       "changes": [],
@@ -737,40 +737,40 @@ export const examples = {
       "events": [
         {
           "seq": 78,
-          "createdAt": "2026-12-05T03:04:44.573Z",
+          "createdAt": "2026-12-05T05:31:03.747Z",
           "level": "info",
           "type": "run.queued",
           "message": "run queued",
           "detail": {
             "idempotencyKey": "eng-1433-todo-summary"
           },
-          "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
-          "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
+          "bootId": "6cfa29e8-2885-4de5-8e08-b5c9a6e6eba6",
+          "runId": "61efe249-eb6f-4d27-93ad-1232c4305e66"
         },
         {
           "seq": 79,
-          "createdAt": "2026-12-05T03:04:44.596Z",
+          "createdAt": "2026-12-05T05:31:03.761Z",
           "level": "info",
           "type": "run.started",
           "message": "run started",
           "detail": {},
-          "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
-          "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
+          "bootId": "6cfa29e8-2885-4de5-8e08-b5c9a6e6eba6",
+          "runId": "61efe249-eb6f-4d27-93ad-1232c4305e66"
         },
         {
           "seq": 104,
-          "createdAt": "2026-12-05T03:04:45.302Z",
+          "createdAt": "2026-12-05T05:31:03.970Z",
           "level": "info",
           "type": "run.completed",
           "message": "run completed",
           "detail": {
             "status": "completed",
             "error": null,
-            "durationMs": 706
+            "durationMs": 209
           },
-          "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
-          "sessionId": "7728b584-15cc-4914-83ec-ca77532b56a9",
-          "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
+          "bootId": "6cfa29e8-2885-4de5-8e08-b5c9a6e6eba6",
+          "sessionId": "9d6b4597-77c0-4a27-ac4e-c33f53b0de19",
+          "runId": "61efe249-eb6f-4d27-93ad-1232c4305e66"
         }
       ],
       "nextAfter": 104,
@@ -782,16 +782,16 @@ export const examples = {
     "response": {
       "changed": true,
       "run": {
-        "runId": "d4468cef-a82a-4d7f-ad6e-a089a287190c",
+        "runId": "44608b58-8a87-404a-8633-4a6e545ad185",
         "status": "cancelled",
-        "createdAt": "2026-12-05T03:04:45.759Z",
-        "updatedAt": "2026-12-05T03:04:45.887Z",
+        "createdAt": "2026-12-05T05:31:04.230Z",
+        "updatedAt": "2026-12-05T05:31:04.264Z",
         "prompt": "Write release notes for the last ten commits.",
-        "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+        "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
         "threadId": null,
         "turnId": null,
         "startedAt": null,
-        "finishedAt": "2026-12-05T03:04:45.887Z",
+        "finishedAt": "2026-12-05T05:31:04.264Z",
         "durationMs": null,
         "finalMessage": null,
         "usage": null,
@@ -803,7 +803,7 @@ export const examples = {
         "approvalPolicy": null,
         "timeoutMs": 1800000,
         "idempotencyKey": null,
-        "requestHash": "4ee30f84ff9e9c5c1d6fa2ca671f16163e55722f402a355fc4ebb257ae35d0a3",
+        "requestHash": "d55b6515318b544ab1f05b270868c7a4d8fed5f872d126ca0f01face63b5a964",
         "approvals": [],
         "workspace": null,
         "changes": [],
@@ -821,16 +821,16 @@ export const examples = {
     "response": {
       "runs": [
         {
-          "runId": "d4468cef-a82a-4d7f-ad6e-a089a287190c",
+          "runId": "44608b58-8a87-404a-8633-4a6e545ad185",
           "status": "cancelled",
-          "createdAt": "2026-12-05T03:04:45.759Z",
-          "updatedAt": "2026-12-05T03:04:45.887Z",
+          "createdAt": "2026-12-05T05:31:04.230Z",
+          "updatedAt": "2026-12-05T05:31:04.264Z",
           "prompt": "Write release notes for the last ten commits.",
-          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+          "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
           "threadId": null,
           "turnId": null,
           "startedAt": null,
-          "finishedAt": "2026-12-05T03:04:45.887Z",
+          "finishedAt": "2026-12-05T05:31:04.264Z",
           "durationMs": null,
           "finalMessage": null,
           "usage": null,
@@ -842,7 +842,7 @@ export const examples = {
           "approvalPolicy": null,
           "timeoutMs": 1800000,
           "idempotencyKey": null,
-          "requestHash": "4ee30f84ff9e9c5c1d6fa2ca671f16163e55722f402a355fc4ebb257ae35d0a3",
+          "requestHash": "d55b6515318b544ab1f05b270868c7a4d8fed5f872d126ca0f01face63b5a964",
           "approvals": [],
           "workspace": null,
           "outputSchema": null,
@@ -855,17 +855,17 @@ export const examples = {
           }
         },
         {
-          "runId": "c47ae564-f55a-4426-a18c-71da46a231c0",
+          "runId": "88cf1d0e-bbc7-4d37-8e89-1ca552fc90b0",
           "status": "cancelled",
-          "createdAt": "2026-12-05T03:04:45.696Z",
-          "updatedAt": "2026-12-05T03:04:46.358Z",
+          "createdAt": "2026-12-05T05:31:04.202Z",
+          "updatedAt": "2026-12-05T05:31:04.483Z",
           "prompt": "[delay:60000] Upgrade the dependencies.",
-          "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
-          "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-          "turnId": "01a24429-47fd-782f-a0ef-d74bc4053c85",
-          "startedAt": "2026-12-05T03:04:45.736Z",
-          "finishedAt": "2026-12-05T03:04:46.358Z",
-          "durationMs": 622,
+          "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
+          "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+          "turnId": "01a244af-3aba-70fa-8285-7ea663a5cdd1",
+          "startedAt": "2026-12-05T05:31:04.215Z",
+          "finishedAt": "2026-12-05T05:31:04.483Z",
+          "durationMs": 268,
           "finalMessage": null,
           "usage": null,
           "error": null,
@@ -876,7 +876,7 @@ export const examples = {
           "approvalPolicy": null,
           "timeoutMs": 1800000,
           "idempotencyKey": null,
-          "requestHash": "10693e3d970100f09f947498c62b1c7e80bc26dd15fa69baea3aa52cabd31e89",
+          "requestHash": "b386ccf078413fbd030730272178eebdf00db984709d7642b71a1b06b4e5d2dd",
           "approvals": [],
           "workspace": null,
           "outputSchema": null,
@@ -890,12 +890,12 @@ export const examples = {
           }
         }
       ],
-      "nextCursor": "WyIyMDI2LTEyLTA1VDAzOjA0OjQ1LjY5NloiLCJjNDdhZTU2NC1mNTVhLTQ0MjYtYTE4Yy03MWRhNDZhMjMxYzAiXQ"
+      "nextCursor": "WyIyMDI2LTEyLTA1VDA1OjMxOjA0LjIwMloiLCI4OGNmMWQwZS1iYmM3LTRkMzctOGU4OS0xY2E1NTJmYzkwYjAiXQ"
     }
   },
   "getRunDiff": {
     "response": {
-      "runId": "523cac9b-5a2f-461c-8d96-8e20cadb615a",
+      "runId": "ec304e97-3d90-4e7c-b31a-295f68ffcadf",
       "source": "git",
       "diff": "diff --git a/src/greeting.ts b/src/greeting.ts\nnew file mode 100644\nindex 0000000..72a84de\n--- /dev/null\n+++ b/src/greeting.ts\n@@ -0,0 +1 @@\n+export const greeting = \"hello\";\n",
       "bytes": 175,
@@ -917,18 +917,18 @@ export const examples = {
       "changed": true,
       "workspace": {
         "mode": "worktree",
-        "repo": "/tmp/codexd-repo-kszUYM",
+        "repo": "/tmp/codexd-repo-FZq5Gt",
         "ref": "HEAD",
-        "baseCommit": "32ba2b3daba942da58380da1f076d6c65c3a5af0",
+        "baseCommit": "4d855c3385d0f1881e948c7ad9726d5c6b36f9e4",
         "baseTree": "1b52de927ab255fc435236586fb029a017819990",
-        "branch": "codexd/523cac9b-5a2f-461c-8d96-8e20cadb615a",
-        "path": "/tmp/codexd-test-gqLbdZ/state/worktrees/523cac9b-5a2f-461c-8d96-8e20cadb615a",
+        "branch": "codexd/ec304e97-3d90-4e7c-b31a-295f68ffcadf",
+        "path": "/tmp/codexd-test-fkp9Qv/state/worktrees/ec304e97-3d90-4e7c-b31a-295f68ffcadf",
         "status": "removed",
         "commit": true,
         "message": null,
         "keep": true,
-        "createdAt": "2026-12-05T03:04:48.502Z",
-        "removedAt": "2026-12-05T03:04:50.612Z"
+        "createdAt": "2026-12-05T05:31:05.419Z",
+        "removedAt": "2026-12-05T05:31:06.341Z"
       }
     }
   },
@@ -936,17 +936,17 @@ export const examples = {
     "response": {
       "sessions": [
         {
-          "sessionId": "140c2504-5246-458f-adeb-a8755ae6ca3e",
+          "sessionId": "a4de99d0-ad22-4cdd-b687-d6797087100d",
           "status": "idle",
           "currentTurnId": null,
-          "createdAt": "2026-12-05T03:04:48.554Z",
-          "updatedAt": "2026-12-05T03:04:48.622Z",
-          "threadId": "01a24429-52a9-759b-bb69-24403f89b4e5",
-          "cwd": "/tmp/codexd-test-gqLbdZ/state/worktrees/523cac9b-5a2f-461c-8d96-8e20cadb615a",
+          "createdAt": "2026-12-05T05:31:05.445Z",
+          "updatedAt": "2026-12-05T05:31:05.468Z",
+          "threadId": "01a244af-3f62-72f9-9601-740f26b8feae",
+          "cwd": "/tmp/codexd-test-fkp9Qv/state/worktrees/ec304e97-3d90-4e7c-b31a-295f68ffcadf",
           "model": "fake-model",
           "turnCount": 1,
           "metadata": {
-            "runId": "523cac9b-5a2f-461c-8d96-8e20cadb615a"
+            "runId": "ec304e97-3d90-4e7c-b31a-295f68ffcadf"
           },
           "lastUsage": {
             "total": {
@@ -971,23 +971,23 @@ export const examples = {
           "approvalPolicy": null,
           "sandbox": "workspace-write",
           "threadParams": {
-            "cwd": "/tmp/codexd-test-gqLbdZ/state/worktrees/523cac9b-5a2f-461c-8d96-8e20cadb615a",
+            "cwd": "/tmp/codexd-test-fkp9Qv/state/worktrees/ec304e97-3d90-4e7c-b31a-295f68ffcadf",
             "sandbox": "workspace-write"
           },
           "closedAt": null
         },
         {
-          "sessionId": "7728b584-15cc-4914-83ec-ca77532b56a9",
+          "sessionId": "9d6b4597-77c0-4a27-ac4e-c33f53b0de19",
           "status": "idle",
           "currentTurnId": null,
-          "createdAt": "2026-12-05T03:04:45.074Z",
-          "updatedAt": "2026-12-05T03:04:45.188Z",
-          "threadId": "01a24429-4511-78ef-a3f2-155ff7492724",
-          "cwd": "/tmp/codexd-test-gqLbdZ/project",
+          "createdAt": "2026-12-05T05:31:03.928Z",
+          "updatedAt": "2026-12-05T05:31:03.952Z",
+          "threadId": "01a244af-3977-7069-8a7c-b1cb69fe66eb",
+          "cwd": "/tmp/codexd-test-fkp9Qv/project",
           "model": "fake-model",
           "turnCount": 1,
           "metadata": {
-            "runId": "1cbbfe59-3733-4a94-b7c2-14a4f7ac754d"
+            "runId": "61efe249-eb6f-4d27-93ad-1232c4305e66"
           },
           "lastUsage": {
             "total": {
@@ -1012,29 +1012,29 @@ export const examples = {
           "approvalPolicy": null,
           "sandbox": null,
           "threadParams": {
-            "cwd": "/tmp/codexd-test-gqLbdZ/project"
+            "cwd": "/tmp/codexd-test-fkp9Qv/project"
           },
           "closedAt": null
         }
       ],
-      "nextCursor": "WyIyMDI2LTEyLTA1VDAzOjA0OjQ1LjA3NFoiLCI3NzI4YjU4NC0xNWNjLTQ5MTQtODNlYy1jYTc3NTMyYjU2YTkiXQ"
+      "nextCursor": "WyIyMDI2LTEyLTA1VDA1OjMxOjAzLjkyOFoiLCI5ZDZiNDU5Ny03N2MwLTRhMjctYWM0ZS1jMzNmNTNiMGRlMTkiXQ"
     }
   },
   "getStatus": {
     "response": {
       "identity": {
-        "daemonId": "93d2e61f-3916-4804-85c2-bc1857eb968f",
+        "daemonId": "6bff7435-d859-4ab6-90b7-fda390092471",
         "nodeId": "vm",
-        "repoRoot": "/tmp/codexd-test-gqLbdZ",
-        "createdAt": "2026-12-05T03:04:26.477Z",
+        "repoRoot": "/tmp/codexd-test-fkp9Qv",
+        "createdAt": "2026-12-05T05:30:56.295Z",
         "version": "0.1.0"
       },
       "daemon": {
         "started": true,
-        "startedAt": "2026-12-05T03:04:26.487Z",
-        "pid": 26541,
-        "bootId": "a68f0986-5724-47e0-95e6-396ea650eb51",
-        "uptimeMs": 24283,
+        "startedAt": "2026-12-05T05:30:56.394Z",
+        "pid": 31251,
+        "bootId": "6cfa29e8-2885-4de5-8e08-b5c9a6e6eba6",
+        "uptimeMs": 10050,
         "ready": true,
         "notReadyReasons": []
       },
@@ -1046,19 +1046,19 @@ export const examples = {
         "args": [
           "/srv/codexd/test/fixtures/fake-app-server.mjs"
         ],
-        "cwd": "/tmp/codexd-test-gqLbdZ",
+        "cwd": "/tmp/codexd-test-fkp9Qv",
         "status": "running",
-        "pid": 27408,
-        "startedAt": "2026-12-05T03:04:42.310Z",
+        "pid": 31325,
+        "startedAt": "2026-12-05T05:31:02.484Z",
         "exitedAt": null,
         "exitCode": null,
         "signal": null,
         "lastError": null,
         "desired": "running",
         "restartCount": 0,
-        "pgid": 27408,
-        "startTicks": 1399172,
-        "readyAt": "2026-12-05T03:04:43.246Z",
+        "pgid": 31325,
+        "startTicks": 2277193,
+        "readyAt": "2026-12-05T05:31:02.762Z",
         "nextRestartAt": null,
         "fatalReason": null,
         "protocol": {
@@ -1068,7 +1068,7 @@ export const examples = {
           "platformOs": "linux"
         },
         "lastExit": {
-          "at": "2026-12-05T03:04:42.216Z",
+          "at": "2026-12-05T05:31:02.400Z",
           "exitCode": 0,
           "signal": null,
           "cause": "operator",
@@ -1082,7 +1082,7 @@ export const examples = {
           "authMode": "apiKey",
           "planType": null,
           "requiresOpenaiAuth": false,
-          "checkedAt": "2026-12-05T03:04:43.246Z",
+          "checkedAt": "2026-12-05T05:31:02.762Z",
           "error": null
         }
       },
@@ -1106,7 +1106,7 @@ export const examples = {
       },
       "store": {
         "status": "ok",
-        "stateDir": "/tmp/codexd-test-gqLbdZ/state",
+        "stateDir": "/tmp/codexd-test-fkp9Qv/state",
         "code": null,
         "cause": null,
         "reason": null,
@@ -1123,19 +1123,19 @@ export const examples = {
         "logLevel": "info",
         "logFormat": "auto",
         "paths": {
-          "repoRoot": "/tmp/codexd-test-gqLbdZ",
-          "stateDir": "/tmp/codexd-test-gqLbdZ/state",
-          "logsDir": "/tmp/codexd-test-gqLbdZ/state/logs",
-          "identityPath": "/tmp/codexd-test-gqLbdZ/state/identity.json",
-          "daemonStatePath": "/tmp/codexd-test-gqLbdZ/state/daemon-state.json",
-          "sessionRegistryPath": "/tmp/codexd-test-gqLbdZ/state/session-registry.json",
-          "runRegistryPath": "/tmp/codexd-test-gqLbdZ/state/run-registry.json",
-          "runArchivePath": "/tmp/codexd-test-gqLbdZ/state/run-archive.jsonl",
-          "turnRegistryPath": "/tmp/codexd-test-gqLbdZ/state/turn-registry.json",
-          "recentEventsPath": "/tmp/codexd-test-gqLbdZ/state/recent-events.json",
-          "structuredEventLogPath": "/tmp/codexd-test-gqLbdZ/state/events.jsonl",
-          "stdoutLogPath": "/tmp/codexd-test-gqLbdZ/state/logs/child.stdout.log",
-          "stderrLogPath": "/tmp/codexd-test-gqLbdZ/state/logs/child.stderr.log"
+          "repoRoot": "/tmp/codexd-test-fkp9Qv",
+          "stateDir": "/tmp/codexd-test-fkp9Qv/state",
+          "logsDir": "/tmp/codexd-test-fkp9Qv/state/logs",
+          "identityPath": "/tmp/codexd-test-fkp9Qv/state/identity.json",
+          "daemonStatePath": "/tmp/codexd-test-fkp9Qv/state/daemon-state.json",
+          "sessionRegistryPath": "/tmp/codexd-test-fkp9Qv/state/session-registry.json",
+          "runRegistryPath": "/tmp/codexd-test-fkp9Qv/state/run-registry.json",
+          "runArchivePath": "/tmp/codexd-test-fkp9Qv/state/run-archive.jsonl",
+          "turnRegistryPath": "/tmp/codexd-test-fkp9Qv/state/turn-registry.json",
+          "recentEventsPath": "/tmp/codexd-test-fkp9Qv/state/recent-events.json",
+          "structuredEventLogPath": "/tmp/codexd-test-fkp9Qv/state/events.jsonl",
+          "stdoutLogPath": "/tmp/codexd-test-fkp9Qv/state/logs/child.stdout.log",
+          "stderrLogPath": "/tmp/codexd-test-fkp9Qv/state/logs/child.stderr.log"
         },
         "server": {
           "childStrategy": "spawn",
@@ -1145,7 +1145,7 @@ export const examples = {
           "childArgs": [
             "/srv/codexd/test/fixtures/fake-app-server.mjs"
           ],
-          "childCwd": "/tmp/codexd-test-gqLbdZ"
+          "childCwd": "/tmp/codexd-test-fkp9Qv"
         },
         "http": {
           "host": "127.0.0.1",
@@ -1160,11 +1160,12 @@ export const examples = {
           "headersTimeoutMs": 10000,
           "requestTimeoutMs": 30000,
           "keepAliveTimeoutMs": 10000,
-          "responseAuditFile": "/tmp/codexd-response-audit-QXP22y/responses-26541-11999787-e893-4514-8d9c-e45fe444f21f.jsonl"
+          "responseAuditFile": "/tmp/codexd-response-audit-qQNDtv/responses-31251-a6bfc1e8-2194-40f2-9792-ff6373cfd909.jsonl"
         },
         "eventLog": {
           "maxBytes": 67108864,
-          "keepFiles": 4
+          "keepFiles": 4,
+          "readCacheBytes": 4194304
         },
         "childLogs": {
           "maxBytes": 8388608,
@@ -1198,7 +1199,7 @@ export const examples = {
           "allowedRoots": [],
           "diffMaxBytes": 1048576,
           "recovery": "remove",
-          "dir": "/tmp/codexd-test-gqLbdZ/state/worktrees"
+          "dir": "/tmp/codexd-test-fkp9Qv/state/worktrees"
         },
         "approvals": {
           "policy": "manual",
@@ -1232,13 +1233,13 @@ export const examples = {
   },
   "closeSession": {
     "response": {
-      "sessionId": "d03fd45e-d62b-459d-a017-53311ce2a033",
+      "sessionId": "164cf304-1fae-411d-abe5-b2bbc9ea4415",
       "status": "closed",
       "currentTurnId": null,
-      "updatedAt": "2026-12-05T03:04:50.800Z",
-      "createdAt": "2026-12-05T03:04:43.452Z",
-      "threadId": "01a24429-3eba-725a-9a9b-f116492a809f",
-      "cwd": "/tmp/codexd-test-gqLbdZ/project",
+      "updatedAt": "2026-12-05T05:31:06.500Z",
+      "createdAt": "2026-12-05T05:31:02.986Z",
+      "threadId": "01a244af-35c7-78a7-9e5b-15acddc9a1ee",
+      "cwd": "/tmp/codexd-test-fkp9Qv/project",
       "model": "fake-model",
       "turnCount": 4,
       "metadata": {
@@ -1249,11 +1250,11 @@ export const examples = {
       "approvalPolicy": "on-request",
       "sandbox": "workspace-write",
       "threadParams": {
-        "cwd": "/tmp/codexd-test-gqLbdZ/project",
+        "cwd": "/tmp/codexd-test-fkp9Qv/project",
         "approvalPolicy": "on-request",
         "sandbox": "workspace-write"
       },
-      "closedAt": "2026-12-05T03:04:50.800Z"
+      "closedAt": "2026-12-05T05:31:06.500Z"
     }
   },
   "signalChild": {
@@ -1269,26 +1270,26 @@ export const examples = {
       "args": [
         "/srv/codexd/test/fixtures/fake-app-server.mjs"
       ],
-      "cwd": "/tmp/codexd-test-gqLbdZ",
-      "pid": 27408,
-      "startedAt": "2026-12-05T03:04:42.310Z",
+      "cwd": "/tmp/codexd-test-fkp9Qv",
+      "pid": 31325,
+      "startedAt": "2026-12-05T05:31:02.484Z",
       "exitedAt": null,
       "exitCode": null,
       "signal": null,
       "lastError": null,
-      "pgid": 27408,
-      "startTicks": 1399172,
+      "pgid": 31325,
+      "startTicks": 2277193,
       "desired": "running",
       "restartCount": 0,
       "nextRestartAt": null,
       "lastExit": {
-        "at": "2026-12-05T03:04:42.216Z",
+        "at": "2026-12-05T05:31:02.400Z",
         "exitCode": 0,
         "signal": null,
         "cause": "operator",
         "stopStep": "eof"
       },
-      "readyAt": "2026-12-05T03:04:43.246Z",
+      "readyAt": "2026-12-05T05:31:02.762Z",
       "fatalReason": null,
       "protocol": {
         "userAgent": "fake-app-server/0.169.0",

@@ -4,12 +4,14 @@ import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir, writeFileAtomic } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
 import { SnapshotCache } from "./log-snapshot.js";
-import { rememberJson } from "./record-json.js";
+import { frozenSegment, parseEvent, readSegment, SegmentCache, type Segment } from "./log-segments.js";
 
 export interface EventLogOptions {
   path: string;
   maxBytes: number;
   keepFiles: number;
+  /** Budget of the parsed-segment cache, in bytes of the file read (0: none kept). */
+  readCacheBytes: number;
 }
 
 export interface TailRepair {
@@ -48,7 +50,12 @@ export class EventLog {
     () => this.generation,
   );
 
-  constructor(private readonly options: EventLogOptions) {}
+  /** Parsed stretches of the files, shared by readers catching up from about the same place. */
+  private readonly segments: SegmentCache;
+
+  constructor(private readonly options: EventLogOptions) {
+    this.segments = new SegmentCache(options.readCacheBytes);
+  }
 
   /** Open for appending; cut a torn or NUL-filled tail back to the last complete record. */
   async open(): Promise<{ lastSeq: number; repair: TailRepair | null }> {
@@ -179,6 +186,7 @@ export class EventLog {
     const { handles, generation } = lease;
     try {
       const out: CodexdEvent[] = [];
+      let seen = after;
       let start = 0;
       // Skip whole files that end before the cursor: the newest file starting at or before after+1 holds it.
       for (let i = handles.length - 1; i > 0; i--) {
@@ -189,19 +197,46 @@ export class EventLog {
         }
       }
       for (let i = start; i < handles.length; i++) {
-        const handle = handles[i]!;
-        const first = i === start ? await this.firstSeqOf(handles, i, generation) : null;
-        const from = i === start ? await offsetAfter(handle, after, first === null ? undefined : this.pointsOf(first), await this.sizeOf(handles, i, generation)) : 0;
-        for await (const event of readEvents(handle, from, READ_CHUNK, after)) {
-          if (event.seq <= after || !keep(event)) continue;
-          out.push(event);
-          if (out.length >= limit) return out;
+        const first = await this.firstSeqOf(handles, i, generation);
+        if (first === null) continue;
+        let at = i === start ? await offsetAfter(handles[i]!, after, this.pointsOf(first), await this.sizeOf(handles, i, generation)) : 0;
+        for (;;) {
+          const segment = await this.segmentAt(handles, i, generation, first, at);
+          if (segment === null) break;
+          // A kept segment may start before `at`: its lines before `at` were read already or are
+          // at or before the cursor. Seqs grow along a file, so those are the ones not above `seen`.
+          for (const event of segment.events) {
+            if (event.seq <= seen) continue;
+            seen = event.seq;
+            if (!keep(event)) continue;
+            out.push(event);
+            if (out.length >= limit) return out;
+          }
+          at = segment.end;
         }
       }
       return out;
     } finally {
       await lease.release();
     }
+  }
+
+  /**
+   * The lines of the i-th file of a snapshot from the line starting at `at`: a kept segment holding
+   * that line, else read and parsed, and kept when their bytes can no longer change: a rotated file's, or the live file's
+   * below the durable size (an append that fails is cut off, and its seqs are written again).
+   */
+  private async segmentAt(handles: readonly FileHandle[], i: number, generation: number, first: number, at: number): Promise<Segment | null> {
+    const kept = this.segments.covering(first, at);
+    if (kept) return kept;
+    const live = i === handles.length - 1 && generation === this.generation;
+    const durableEnd = live ? this.size : Infinity;
+    const read = await readSegment(handles[i]!, at, READ_CHUNK, this.segments.nextStart(first, at));
+    if (read === null) return null;
+    const { segment, final } = read;
+    // A short read at the live file's end is not kept: the next one from `at` reads further.
+    if ((final || !live) && segment.end <= durableEnd) this.segments.set(first, frozenSegment(segment));
+    return segment;
   }
 
   /** The newest `count` events across the live and rotated files, oldest first. Reads backwards. */
@@ -230,6 +265,7 @@ export class EventLog {
     this.oldestSeq = await this.findOldestSeq();
     // Points of files rotation dropped are of no more use.
     for (const first of this.points.keys()) if (this.oldestSeq === null || first < this.oldestSeq) this.points.delete(first);
+    this.segments.dropBefore(this.oldestSeq);
   }
 
   /**
@@ -316,67 +352,11 @@ function eventSeq(line: string): number | null {
   return parseEvent(line)?.seq ?? null;
 }
 
-function parseEvent(line: string): CodexdEvent | null {
-  try {
-    const value = JSON.parse(line) as Partial<CodexdEvent> | null;
-    // A seq beyond 2^53 (`1e300`) would stop seqs increasing: such a record is not valid.
-    if (!value || typeof value !== "object" || !Number.isSafeInteger(value.seq) || value.seq! < 1) return null;
-    rememberJson(value, line);
-    return value as CodexdEvent;
-  } catch {
-    return null;
-  }
-}
-
 const READ_CHUNK = 64 * 1024;
 const PROBE = 16 * 1024;
 
 /** Sizes of rotated files, by read handle: such a file is never written again. */
 const rotatedSizes = new WeakMap<FileHandle, number>();
-
-const SEQ_PREFIX = Buffer.from('{"seq":');
-
-/**
- * The seq of a line the store wrote (`{"seq":<digits>,...`) read from its bytes, without parsing
- * the line; null for any other shape. Lines before a cursor are skipped on this alone.
- */
-function seqPrefix(buf: Buffer, start: number, end: number): number | null {
-  if (end - start < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, start, start + SEQ_PREFIX.length) !== 0) return null;
-  let seq = 0;
-  for (let i = start + SEQ_PREFIX.length; i < end && i < start + SEQ_PREFIX.length + 16; i++) {
-    const byte = buf[i]!;
-    if (byte === 0x2c) return seq;
-    if (byte < 0x30 || byte > 0x39) return null;
-    seq = seq * 10 + (byte - 0x30);
-  }
-  return null;
-}
-
-/**
- * Events in file order from a line start, read with positional reads (the handle stays usable
- * for other readers). Lines whose seq is at most `skipThrough` are passed over unparsed.
- */
-async function* readEvents(handle: FileHandle, from = 0, chunkBytes = 256 * 1024, skipThrough = 0): AsyncGenerator<CodexdEvent> {
-  // Unzeroed: only the bytes a read fills are looked at.
-  const chunk = Buffer.allocUnsafe(chunkBytes);
-  let position = from;
-  let carry = Buffer.alloc(0);
-  for (;;) {
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
-    if (bytesRead === 0) break;
-    position += bytesRead;
-    const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-    let lineStart = 0;
-    for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, lineStart)) {
-      const known = skipThrough > 0 ? seqPrefix(buf, lineStart, nl) : null;
-      const event = known !== null && known <= skipThrough ? null : parseEvent(buf.toString("utf8", lineStart, nl));
-      lineStart = nl + 1;
-      if (event) yield event;
-    }
-    // Copy the partial last line: `chunk` is reused by the next read.
-    carry = Buffer.from(buf.subarray(lineStart));
-  }
-}
 
 async function readLastEvents(handle: FileHandle, count: number): Promise<CodexdEvent[]> {
   let pos = (await handle.stat()).size;
@@ -405,9 +385,15 @@ async function readLastEvents(handle: FileHandle, count: number): Promise<Codexd
   return events.reverse();
 }
 
+/** The seq of a file's first event (its first line, unless that is not an event), or null when it holds none. */
 async function firstSeq(handle: FileHandle): Promise<number | null> {
-  for await (const event of readEvents(handle, 0, PROBE)) return event.seq;
-  return null;
+  for (let at = 0; ; ) {
+    const read = await readSegment(handle, at, PROBE);
+    if (read === null) return null;
+    const first = read.segment.events[0];
+    if (first) return first.seq;
+    at = read.segment.end;
+  }
 }
 
 /**

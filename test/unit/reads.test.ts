@@ -174,7 +174,7 @@ describe("event pages read from the log", () => {
     const temp = await tempState();
     temps.push(temp);
     const path = join(temp.dir, "events.jsonl");
-    const log = new EventLog({ path, maxBytes: 200_000, keepFiles: 3 });
+    const log = new EventLog({ path, maxBytes: 200_000, keepFiles: 3, readCacheBytes: 1024 * 1024 });
     await log.open();
     const rnd = random(3);
     let seq = 0;
@@ -222,7 +222,7 @@ describe("event pages read from the log", () => {
     temps.push(temp);
     const path = join(temp.dir, "events.jsonl");
     const openOnLog = async () => (await Promise.all((await readdir("/proc/self/fd")).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")))).filter((target) => target.startsWith(temp.dir)).length;
-    const log = new EventLog({ path, maxBytes: 30_000, keepFiles: 3 });
+    const log = new EventLog({ path, maxBytes: 30_000, keepFiles: 3, readCacheBytes: 1024 * 1024 });
     await log.open();
     let seq = 0;
     const appendBatch = async () => {
@@ -267,6 +267,28 @@ describe("event pages read from the log", () => {
     expect(await openOnLog()).toBe(0);
   });
 
+  it("opens a log of more files than it keeps open per read, for concurrent readers, and keeps none open after", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const openOnLog = async () => (await Promise.all((await readdir("/proc/self/fd")).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")))).filter((target) => target.startsWith(temp.dir)).length;
+    const log = new EventLog({ path, maxBytes: 4096, keepFiles: 30, readCacheBytes: 0 });
+    await log.open();
+    let seq = 0;
+    for (let batch = 0; batch < 25; batch++) {
+      let text = "";
+      for (let i = 0; i < 10; i++) text += `${JSON.stringify({ seq: ++seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m", detail: { pad: "x".repeat(400) } })}\n`;
+      await log.append(text);
+    }
+    expect((await log.files()).length).toBeGreaterThan(16);
+    const afters = Array.from({ length: 24 }, (_, k) => k * 10 + 3);
+    const pages = await Promise.all(afters.map((after) => log.readAfter(after, 4, () => true)));
+    expect(pages.map((page) => page.map((e) => e.seq))).toEqual(afters.map((after) => [1, 2, 3, 4].map((k) => after + k)));
+    // Only the append handle stays open.
+    expect(await openOnLog()).toBe(1);
+    await log.close();
+  });
+
   it("still answers right past a line that is not an event in the middle of a file", async () => {
     const temp = await tempState();
     temps.push(temp);
@@ -277,7 +299,7 @@ describe("event pages read from the log", () => {
       if (seq % 500 === 0) lines.push("not json at all");
     }
     await writeFile(path, `${lines.join("\n")}\n`);
-    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2 });
+    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes: 1024 * 1024 });
     await log.open();
     for (const after of [0, 499, 500, 501, 1234, 2999, 3000]) {
       const got = await log.readAfter(after, 5, () => true);
