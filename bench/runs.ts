@@ -27,20 +27,16 @@ import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { Agent as HttpAgent, createServer, get as httpGet, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import pino from "pino";
 import { request } from "undici";
-import { buildApp, type App } from "../src/app.js";
-import { Daemon } from "../src/daemon.js";
 import { packageRoot } from "../src/package-info.js";
 import { BareFake } from "./lib/bare-fake.js";
-import { configFor, fmt, log, machineInfo, median, percentile, withTempDir } from "./lib/common.js";
+import { withInProcessDaemon, type InProcessDaemon } from "./lib/in-process-daemon.js";
+import { fmt, log, machineInfo, median, percentile, withTempDir } from "./lib/common.js";
 
-const FAKE = join(packageRoot, "test", "fixtures", "fake-app-server.mjs");
 const setting = (name: string, fallback: number) => {
   const value = Number(process.env[`RUNS_BENCH_${name}`]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
@@ -69,34 +65,8 @@ interface RunBody {
 // the daemon, in this process, listening on 127.0.0.1
 // ---------------------------------------------------------------------------------------------
 
-interface Harness {
-  daemon: Daemon;
-  app: App;
-  base: string;
-}
-
-async function withDaemon<T>(label: string, env: Record<string, string>, fn: (h: Harness) => Promise<T>): Promise<T> {
-  return withTempDir(`runs-${label}`, async (dir) => {
-    // No rate limit: this measures the executor, not the limiter on mutating routes.
-    const config = configFor(dir, { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", CODEXD_LOG_LEVEL: "silent", CODEXD_RATE_LIMIT_PER_MINUTE: "0", ...env });
-    config.server.childCommand = process.execPath;
-    config.server.childArgs = [FAKE];
-    const logger = pino({ level: "silent" });
-    const daemon = new Daemon(config, logger);
-    await daemon.start();
-    const app = await buildApp(daemon, { logger });
-    const base = await app.listen({ host: "127.0.0.1", port: 0 });
-    try {
-      const { matched, state } = await daemon.child.waitFor("ready", 15_000, ["fatal"]);
-      if (!matched) throw new Error(`fake child not ready: ${JSON.stringify(state)}`);
-      return await fn({ daemon, app, base });
-    } finally {
-      const closing = app.close();
-      app.server.closeAllConnections();
-      await closing;
-      await daemon.stop("bench over");
-    }
-  });
+function withDaemon<T>(label: string, env: Record<string, string>, fn: (h: InProcessDaemon) => Promise<T>): Promise<T> {
+  return withTempDir(`runs-${label}`, (dir) => withInProcessDaemon(dir, env, fn));
 }
 
 async function http<T>(method: "GET" | "POST", url: string, body?: unknown): Promise<{ status: number; body: T }> {

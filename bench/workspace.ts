@@ -20,14 +20,10 @@ import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import pino from "pino";
 import { request } from "undici";
-import { buildApp } from "../src/app.js";
-import { Daemon } from "../src/daemon.js";
-import { packageRoot } from "../src/package-info.js";
-import { configFor, fmt, log, machineInfo, median, percentile, round, withTempDir } from "./lib/common.js";
+import { fmt, log, machineInfo, median, percentile, round, withTempDir } from "./lib/common.js";
+import { withInProcessDaemon } from "./lib/in-process-daemon.js";
 
-const FAKE = join(packageRoot, "test", "fixtures", "fake-app-server.mjs");
 const setting = (name: string, fallback: number) => {
   const value = Number(process.env[`WORKSPACE_BENCH_${name}`]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
@@ -65,19 +61,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await makeRepo(repo, FILES);
     const setupMs = performance.now() - t0;
-    const config = configFor(join(dir, "state"), { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", CODEXD_LOG_LEVEL: "silent", CODEXD_RATE_LIMIT_PER_MINUTE: "0" });
-    config.server.childCommand = process.execPath;
-    config.server.childArgs = [FAKE];
-    const logger = pino({ level: "silent" });
-    const daemon = new Daemon(config, logger);
-    await daemon.start();
-    const app = await buildApp(daemon, { logger });
-    const base = await app.listen({ host: "127.0.0.1", port: 0 });
     const latencies: Record<Kind, number[]> = { plain: [], worktree: [], "in-place": [] };
     const steps = { create: [] as number[], diffAndRemove: [] as number[] };
-    try {
-      const { matched } = await daemon.child.waitFor("ready", 30_000, ["fatal"]);
-      if (!matched) throw new Error("fake child not ready");
+    await withInProcessDaemon(join(dir, "state"), {}, async ({ base }) => {
       const one = async (kind: Kind, i: number): Promise<{ ms: number; runId: string }> => {
         const prompt = `[write:bench/out-${kind}-${i}.txt=run ${i}] bench`;
         const body =
@@ -104,12 +90,7 @@ async function main(): Promise<void> {
           steps.diffAndRemove.push(at("run.workspace_removed") - at("run.diff_updated"));
         }
       }
-    } finally {
-      const closing = app.close();
-      app.server.closeAllConnections();
-      await closing;
-      await daemon.stop("bench over");
-    }
+    });
     const plain = median(latencies.plain);
     const summary = {
       bench: "workspace",
