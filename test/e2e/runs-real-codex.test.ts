@@ -4,51 +4,28 @@
  * throw-away CODEX_HOME (test/fixtures/codex-home.ts). The daemon runs in this process and
  * listens on 127.0.0.1; the test speaks real HTTP to it.
  */
-import type { AddressInfo } from "node:net";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildApp, type App } from "../../src/app.js";
-import { Daemon } from "../../src/daemon.js";
-import { createCodexHome, type CodexHome } from "../fixtures/codex-home.js";
-import { replyWith, startFakeModelServer, type FakeModelServer } from "../fixtures/fake-model-server.js";
+import { replyWith } from "../fixtures/fake-model-server.js";
+import { startRealCodexDaemon, type RealCodexDaemon } from "../helpers/real-codex.js";
 import { RunsApi } from "../helpers/runs-api.js";
-import { tempState, type TempState } from "../helpers/temp-config.js";
 
 const REPLY = "Run done: the real Codex CLI answered through codexd.";
 
-let model: FakeModelServer | undefined;
-let home: CodexHome | undefined;
-let temp: TempState | undefined;
-let daemon: Daemon | undefined;
-let app: App | undefined;
+let real: RealCodexDaemon | undefined;
 
 afterEach(async () => {
-  // Stops the child (the real app-server) as part of the daemon; then the fakes and the dirs.
-  const closing = app?.close();
-  app?.server.closeAllConnections();
-  await closing;
-  await daemon?.stop("test over");
-  await model?.close();
-  await home?.cleanup();
-  await temp?.cleanup();
-  model = home = temp = daemon = app = undefined;
+  await real?.close();
+  real = undefined;
 });
 
 describe("a run through the real Codex CLI", () => {
   it("POST /v1/runs, long-poll to completed: finalMessage is the model's reply", async () => {
-    model = await startFakeModelServer({ script: replyWith(REPLY) });
-    home = await createCodexHome({ modelServerUrl: model.url });
-    temp = await tempState({ CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0" });
+    real = await startRealCodexDaemon(replyWith(REPLY));
     // The default child command: the pinned CLI, `app-server`.
-    expect(temp.config.server.childCommand).toMatch(/@openai\/codex\/bin\/codex\.js$/);
-    expect(temp.config.server.childArgs).toEqual(["app-server"]);
-
-    const logger = pino({ level: "silent" });
-    daemon = new Daemon(temp.config, logger, { childEnv: home.env });
-    await daemon.start();
-    app = await buildApp(daemon, { logger });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const api = new RunsApi(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+    expect(real.temp.config.server.childCommand).toMatch(/@openai\/codex\/bin\/codex\.js$/);
+    expect(real.temp.config.server.childArgs).toEqual(["app-server"]);
+    const { model } = real;
+    const api = new RunsApi(real.baseUrl);
 
     const created = await api.create({ prompt: "Say something about runs.", metadata: { suite: "real-codex" } }, "real-codex-1");
     expect(created.status, JSON.stringify(created.body)).toBe(202);

@@ -4,56 +4,34 @@
  * applies itself), in a worktree of a real git repository. The run's diff and changes show the
  * patch, and with commit: true the run's branch holds it; the main checkout is untouched.
  */
-import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildApp, type App } from "../../src/app.js";
-import { Daemon } from "../../src/daemon.js";
-import { createCodexHome, type CodexHome } from "../fixtures/codex-home.js";
-import { shellCall, startFakeModelServer, type FakeModelServer } from "../fixtures/fake-model-server.js";
+import { shellCall } from "../fixtures/fake-model-server.js";
 import { createRepo, type TestRepo } from "../helpers/git-repo.js";
+import { startRealCodexDaemon, type RealCodexDaemon } from "../helpers/real-codex.js";
 import { RunsApi } from "../helpers/runs-api.js";
-import { tempState, type TempState } from "../helpers/temp-config.js";
 
 const PATCH = ["*** Begin Patch", "*** Update File: greeting.txt", "@@", "-hello", "+hello from codex", "*** Add File: notes/added.md", "+# added by the patch", "*** End Patch"].join("\n");
 
-let model: FakeModelServer | undefined;
-let home: CodexHome | undefined;
-let temp: TempState | undefined;
-let daemon: Daemon | undefined;
-let app: App | undefined;
+let real: RealCodexDaemon | undefined;
 let repo: TestRepo | undefined;
 
 afterEach(async () => {
-  const closing = app?.close();
-  app?.server.closeAllConnections();
-  await closing;
-  await daemon?.stop("test over");
-  await model?.close();
-  await home?.cleanup();
-  await temp?.cleanup();
+  await real?.close();
   await repo?.cleanup();
-  model = home = temp = daemon = app = repo = undefined;
+  real = repo = undefined;
 });
 
 describe("a worktree run through the real Codex CLI", () => {
   it("the model's apply_patch lands in the worktree: diff, changes, and a commit on the run's branch", async () => {
-    model = await startFakeModelServer({
-      script: (ctx) => (ctx.lastInput?.type === "function_call_output" ? { kind: "text", text: "Patched." } : shellCall(ctx.tools, `apply_patch <<'PATCH'\n${PATCH}\nPATCH\n`)),
-    });
-    home = await createCodexHome({ modelServerUrl: model.url });
-    temp = await tempState({ CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", CODEXD_APPROVAL_POLICY: "accept" });
+    real = await startRealCodexDaemon(
+      (ctx) => (ctx.lastInput?.type === "function_call_output" ? { kind: "text", text: "Patched." } : shellCall(ctx.tools, `apply_patch <<'PATCH'\n${PATCH}\nPATCH\n`)),
+      { CODEXD_APPROVAL_POLICY: "accept" },
+    );
     repo = await createRepo({ "greeting.txt": "hello\n", "other.txt": "unchanged\n" });
     const head = repo.head();
-
-    const logger = pino({ level: "silent" });
-    daemon = new Daemon(temp.config, logger, { childEnv: home.env });
-    await daemon.start();
-    app = await buildApp(daemon, { logger });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const api = new RunsApi(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+    const api = new RunsApi(real.baseUrl);
 
     const created = await api.start({ prompt: "Greet from codex and add notes.", approvalPolicy: "accept", workspace: { repo: repo.dir, commit: true, message: "Patch from codex" } });
     const run = await api.waitTerminal(created.runId, 60_000);
