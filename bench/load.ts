@@ -17,7 +17,8 @@
  *    Ratios use the medians over the rounds; each target's line says met or not:
  *      status                          >= 0.5 x hello, p99 < 10 ms
  *      runs, sessions, events, approvals pages >= 1.0 x stringify (stretch >= 0.5 x bytes)
- *      events after an old cursor (read from disk) >= 0.5 x events of the cached tail
+ *      events after an old cursor (read from disk) >= 0.5 x events of the cached tail, for one
+ *      cursor asked again and again (events-old) and for 500 cursors all over the log (events-spread)
  *    No route may answer anything but 2xx.
  * 4. With LOAD_BENCH_PROFILE=1: the daemon restarted on the same state under `node --cpu-prof`,
  *    each read route for DURATION_S, self time by area and by function.
@@ -70,6 +71,8 @@ const DURATION_S = setting("DURATION_S", 10);
 const WARMUP_S = setting("WARMUP_S", 2);
 const ROUNDS = setting("ROUNDS", 2);
 const SEED_RUNS = setting("SEED_RUNS", 1000);
+/** Distinct cursors of the events-spread target. */
+const SPREAD_CURSORS = 500;
 const SOAK_S = setting("SOAK_S", 60);
 const SOAK_RATE = setting("SOAK_RATE", 200);
 const READS_ONLY = process.env.LOAD_BENCH_READS_ONLY === "1";
@@ -157,6 +160,10 @@ async function reads(dir: string): Promise<{ state: Awaited<ReturnType<typeof bu
       { name: "events-tail", path: `/v1/events?after=${lastSeq - 100}&limit=100` },
       { name: "events-old", path: `/v1/events?after=${lastSeq - 1000}&limit=100` },
     ];
+    // Cursors all over the log (before the cached tail), taken in a scattered order: requests in
+    // flight read different places, and the daemon's cache of disk reads (4 MiB) holds part of
+    // the log only, so many of these reads go to the file and parse what they read.
+    const spread = Array.from({ length: SPREAD_CURSORS }, (_, k) => `/v1/events?after=${Math.floor((((k * 7919) % SPREAD_CURSORS) / SPREAD_CURSORS) * (lastSeq - 600))}&limit=100`);
     // The daemon's own answers are what the bare routes send.
     const pages: Record<string, unknown> = {};
     const sizes: Record<string, number> = {};
@@ -184,6 +191,7 @@ async function reads(dir: string): Promise<{ state: Awaited<ReturnType<typeof bu
       }
       targets.push({ name: l.name, server: daemon, method: "GET", path: l.path });
     }
+    targets.push({ name: "events-spread", server: daemon, method: "GET", path: spread[0]!, paths: spread });
     log(`\nwarm-up: every target ${WARMUP_S} s`);
     for (const t of targets) await warm(t, WARMUP_S, CONNECTIONS);
     const all: Measurement[][] = [];
@@ -213,6 +221,7 @@ async function reads(dir: string): Promise<{ state: Awaited<ReturnType<typeof bu
       compare(l.name, `GET ${l.path}`, `stringify:${l.name}`, 1, `>= 1.0 x stringify:${l.name}`, undefined, { baseline: `bytes:${l.name}`, factor: 0.5 });
     }
     compare("events-old", "GET /v1/events?after=<last-1000>&limit=100 (from disk)", "events-tail", 0.5, ">= 0.5 x events-tail (within 2x)");
+    compare("events-spread", `GET /v1/events?after=<${SPREAD_CURSORS} cursors all over the log>&limit=100 (from disk)`, "events-tail", 0.5, ">= 0.5 x events-tail (within 2x)");
 
     const profiles: Record<string, ProfileSummary> = {};
     if (PROFILE) {

@@ -229,6 +229,8 @@ export interface Target {
   path: string;
   body?: unknown;
   uniqueKey?: boolean;
+  /** Paths taken in turn, one per request across all connections (instead of `path` each time). */
+  paths?: readonly string[];
 }
 
 export interface Measurement {
@@ -256,6 +258,7 @@ function cannonOptions(t: Target, seconds: number, connections: number): Record<
     path: t.path,
     ...(t.body !== undefined ? { body: JSON.stringify(t.body), headers: JSON_HEADERS } : {}),
     ...(t.uniqueKey ? { setupRequest: (r: RawRequest) => ({ ...r, headers: { ...r.headers, "idempotency-key": `${tag}-${n++}` } }) } : {}),
+    ...(t.paths ? { setupRequest: (r: RawRequest) => ({ ...r, path: t.paths![n++ % t.paths!.length] }) } : {}),
   };
   return { url: t.server.url, connections, duration: seconds, requests: [req], timeout: 20 };
 }
