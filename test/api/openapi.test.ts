@@ -22,7 +22,7 @@ import { Daemon } from "../../src/daemon.js";
 import { repoRoot } from "../helpers/in-process-daemon.js";
 
 type Json = Record<string, unknown>;
-type OpenApiDoc = Json & { paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json> } };
+type OpenApiDoc = Json & { paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json>; headers: Record<string, Json> } };
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 const JSON_TYPES = new Set(["string", "number", "integer", "boolean", "object", "array", "null"]);
@@ -282,9 +282,21 @@ describe("component names are stable", () => {
     const refs = allRefs(doc);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
-      expect(ref).toMatch(/^#\/components\/schemas\/[A-Z][A-Za-z0-9]*$/);
-      expect(doc.components.schemas).toHaveProperty(ref.slice("#/components/schemas/".length));
+      const [, kind, name] = /^#\/components\/(schemas|headers)\/([A-Z][A-Za-z0-9]*)$/.exec(ref) ?? [];
+      expect(kind, ref).toBeDefined();
+      expect(doc.components[kind as "schemas" | "headers"], ref).toHaveProperty(name!);
     }
+  });
+
+  it("declares x-codexd-store (sent while the state directory cannot be written) on every response of every operation", () => {
+    const missing: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) if (!response.headers?.["x-codexd-store"]) missing.push(`${method} ${path} ${status}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(doc.components.headers.StoreDegraded?.schema).toEqual({ type: "string", enum: ["degraded"] });
   });
 });
 
