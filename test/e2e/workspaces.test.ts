@@ -397,6 +397,50 @@ describe("recovery after kill -9", () => {
     expect(events.filter((e) => e.type === "run.workspace_removed" && e.runId === run.runId).map((e) => e.detail)).toEqual([expect.objectContaining({ reason: "recovery" })]);
     expect(events.filter((e) => e.type === "workspace.orphan_removed").map((e) => e.detail)).toEqual([expect.objectContaining({ path: orphan, repo: r.dir })]);
   }, 240_000);
+
+  it("policy keep: the worktree of a run that did not finish stays with its work and a run.workspace_kept event, until DELETE removes it", async () => {
+    ws = await createWorkspace();
+    const r = await repo({ "a.txt": "a\n" });
+    const start = async (env: Record<string, string>): Promise<DaemonProcess> => {
+      const d = await startDaemon({ cwd: ws!.dir, stateDir: ws!.stateDir, tag: ws!.tag, env: { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", CODEXD_WORKSPACES_RECOVERY: "keep", ...env }, readyTimeoutMs: 60_000 });
+      ws!.daemons.push(d);
+      return d;
+    };
+    const first = await start({ CODEXD_APPROVAL_POLICY: "accept" });
+    await first.waitForChild("ready", 30_000);
+    const api1 = new RunsApi(first.baseUrl);
+    const run = await api1.start({ prompt: "[write:a.txt=half done\\n][silent] stuck", workspace: { repo: r.dir, commit: true } });
+    await api1.waitTurnStarted(run.runId);
+    const path = (await api1.run(run.runId)).workspace!.path;
+    await api1.waitRun(run.runId, () => existsSync(path) && readFileSync(join(path, "a.txt"), "utf8") === "half done\n", "the worktree holds the change");
+    first.kill("SIGKILL");
+    await first.exited;
+
+    const second = await start({});
+    await second.waitForChild("ready", 30_000);
+    const api2 = new RunsApi(second.baseUrl);
+    const after = await api2.waitTerminal(run.runId, 30_000);
+    expect(after).toMatchObject({ status: "interrupted", error: { code: "CODEXD_DAEMON_RESTARTED" }, workspace: { status: "active", path } });
+    expect(after.changes).toEqual([{ path: "a.txt", previousPath: null, status: "modified", insertions: 1, deletions: 1 }]);
+    expect(after.commit ?? null).toBeNull();
+    // The work is there to look at, on the run's branch, uncommitted.
+    expect(readFileSync(join(path, "a.txt"), "utf8")).toBe("half done\n");
+    expect(r.worktrees()).toEqual([r.dir, path]);
+    const events = await api2.events();
+    expect(events.filter((e) => e.type === "run.workspace_kept" && e.runId === run.runId).map((e) => e.detail)).toEqual([expect.objectContaining({ path, reason: "recovery" })]);
+    expect(events.some((e) => e.type === "run.workspace_removed" && e.runId === run.runId)).toBe(false);
+    // A third start does not take it for an orphan.
+    second.kill("SIGTERM");
+    await second.exited;
+    const third = await start({});
+    await third.waitForChild("ready", 30_000);
+    const api3 = new RunsApi(third.baseUrl);
+    expect(existsSync(path)).toBe(true);
+    expect((await api3.events()).some((e) => e.type === "workspace.orphan_removed")).toBe(false);
+    expect((await api3.call("DELETE", `/v1/runs/${run.runId}/workspace`)).body).toMatchObject({ changed: true });
+    expect(r.worktrees()).toEqual([r.dir]);
+    expect(existsSync(path)).toBe(false);
+  }, 300_000);
 });
 
 describe("the CLI", () => {
