@@ -4,7 +4,7 @@ import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir, writeFileAtomic } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
 import { SnapshotCache } from "./log-snapshot.js";
-import { frozenSegment, parseEvent, readSegment, SegmentCache, type Segment } from "./log-segments.js";
+import { frozenSegment, parseEvent, readSegment, SegmentCache, type PartialRead, type Segment } from "./log-segments.js";
 
 export interface EventLogOptions {
   path: string;
@@ -201,7 +201,7 @@ export class EventLog {
         if (first === null) continue;
         let at = i === start ? await offsetAfter(handles[i]!, after, this.pointsOf(first), await this.sizeOf(handles, i, generation)) : 0;
         for (;;) {
-          const segment = await this.segmentAt(handles, i, generation, first, at);
+          const segment = await this.segmentAt(handles, i, generation, first, at, { skipThrough: seen, maxEvents: limit - out.length });
           if (segment === null) break;
           // A kept segment may start before `at`: its lines before `at` were read already or are
           // at or before the cursor. Seqs grow along a file, so those are the ones not above `seen`.
@@ -223,15 +223,19 @@ export class EventLog {
 
   /**
    * The lines of the i-th file of a snapshot from the line starting at `at`: a kept segment holding
-   * that line, else read and parsed, and kept when their bytes can no longer change: a rotated file's, or the live file's
+   * that line; else, on a first read from there, what `part` asks for; else read and parsed whole,
+   * and kept when their bytes can no longer change: a rotated file's, or the live file's
    * below the durable size (an append that fails is cut off, and its seqs are written again).
    */
-  private async segmentAt(handles: readonly FileHandle[], i: number, generation: number, first: number, at: number): Promise<Segment | null> {
+  private async segmentAt(handles: readonly FileHandle[], i: number, generation: number, first: number, at: number, part: PartialRead): Promise<Segment | null> {
     const kept = this.segments.covering(first, at);
     if (kept) return kept;
+    const stopAt = this.segments.nextStart(first, at);
+    // A first read from here: only the lines this reader needs, parsed for it alone.
+    if (!this.segments.admit(first, at)) return (await readSegment(handles[i]!, at, READ_CHUNK, stopAt, part))?.segment ?? null;
     const live = i === handles.length - 1 && generation === this.generation;
     const durableEnd = live ? this.size : Infinity;
-    const read = await readSegment(handles[i]!, at, READ_CHUNK, this.segments.nextStart(first, at));
+    const read = await readSegment(handles[i]!, at, READ_CHUNK, stopAt);
     if (read === null) return null;
     const { segment, final } = read;
     // A short read at the live file's end is not kept: the next one from `at` reads further.

@@ -21,7 +21,8 @@ interface Entry {
  * catching up from about the same place (a consumer paging behind the live tail, streams
  * replaying after a reconnect) then share one read and one `JSON.parse` per line instead of
  * each doing both. A file is named by its first seq, which rotation's renames do not change.
- * A file's segments do not overlap: a read is cut where the next kept segment starts.
+ * A file's segments do not overlap: a read is cut where the next kept segment starts. A place is
+ * kept from its second read on (`admit`).
  */
 export class SegmentCache {
   /** Per file, its segments in offset order. */
@@ -29,8 +30,35 @@ export class SegmentCache {
   /** Every entry in use order: a Set iterates in insertion order, and a hit is moved to the end. */
   private readonly used = new Set<Entry>();
   private bytes = 0;
+  /** Places read once lately and not kept, oldest first; a second read from one keeps what it reads. */
+  private readonly seen = new Set<string>();
+  private readonly maxSeen: number;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    segmentBytes = 64 * 1024,
+  ) {
+    // About as many places as the budget holds segments: a place read again within that many
+    // other first reads is worth keeping.
+    this.maxSeen = maxBytes > 0 ? Math.max(16, Math.floor(maxBytes / segmentBytes)) : 0;
+  }
+
+  /**
+   * Whether a read from this place should be parsed whole and kept: only when the same place was
+   * read a little earlier. A reader passing through once (cursors all over the log) then parses
+   * only the lines it needs and does not push out what readers catching up together share.
+   */
+  admit(file: number, at: number): boolean {
+    if (this.maxSeen === 0) return false;
+    const key = `${file}:${at}`;
+    if (this.seen.delete(key)) return true;
+    this.seen.add(key);
+    if (this.seen.size > this.maxSeen) for (const oldest of this.seen) {
+      this.seen.delete(oldest);
+      break;
+    }
+    return false;
+  }
 
   /** The kept segment holding the line that starts at `at`. */
   covering(file: number, at: number): Segment | undefined {
@@ -105,9 +133,11 @@ function lastStartingAtOrBefore(entries: readonly Entry[], at: number): number {
  * The complete lines from `start` (a line start): one read of `chunkBytes` (or up to `stopAt`),
  * more while no line ends in it, parsed; lines that are not events are left out. Null at the end of the file (or
  * when only a partial line follows). `final`: the read did not reach the end of the file (more
- * lines follow, so a later read from `start` would end in the same place).
+ * lines follow, so a later read from `start` would end in the same place). With `part`, only what
+ * one reader needs: lines up to the cursor are passed over unparsed and the parse stops once
+ * `maxEvents` are in (`end` then follows the last line parsed); such a segment is not for keeping.
  */
-export async function readSegment(handle: FileHandle, start: number, chunkBytes: number, stopAt = Infinity): Promise<{ segment: Segment; final: boolean } | null> {
+export async function readSegment(handle: FileHandle, start: number, chunkBytes: number, stopAt = Infinity, part?: PartialRead): Promise<{ segment: Segment; final: boolean } | null> {
   // Unzeroed: only the bytes the reads fill are looked at. `stopAt` is a line start, so a read
   // cut there ends on a newline.
   let buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, stopAt - start)));
@@ -131,11 +161,38 @@ export async function readSegment(handle: FileHandle, start: number, chunkBytes:
   const events: CodexdEvent[] = [];
   let lineStart = 0;
   for (let nl = buf.indexOf(0x0a); nl >= 0 && nl <= lastNl; nl = buf.indexOf(0x0a, lineStart)) {
-    const event = parseEvent(buf.toString("utf8", lineStart, nl));
+    const known = part ? seqPrefix(buf, lineStart, nl) : null;
+    const event = known !== null && known <= part!.skipThrough ? null : parseEvent(buf.toString("utf8", lineStart, nl));
     lineStart = nl + 1;
     if (event) events.push(event);
+    if (part && events.length >= part.maxEvents) return { segment: { start, end: start + lineStart, events }, final: true };
   }
   return { segment: { start, end: start + lastNl + 1, events }, final: !eof };
+}
+
+export interface PartialRead {
+  /** Lines whose seq is at most this are passed over without parsing. */
+  skipThrough: number;
+  /** Stop once this many events are parsed. */
+  maxEvents: number;
+}
+
+const SEQ_PREFIX = Buffer.from('{"seq":');
+
+/**
+ * The seq of a line the store wrote (`{"seq":<digits>,...`) read from its bytes, without parsing
+ * the line; null for any other shape.
+ */
+function seqPrefix(buf: Buffer, start: number, end: number): number | null {
+  if (end - start < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, start, start + SEQ_PREFIX.length) !== 0) return null;
+  let seq = 0;
+  for (let i = start + SEQ_PREFIX.length; i < end && i < start + SEQ_PREFIX.length + 16; i++) {
+    const byte = buf[i]!;
+    if (byte === 0x2c) return seq;
+    if (byte < 0x30 || byte > 0x39) return null;
+    seq = seq * 10 + (byte - 0x30);
+  }
+  return null;
 }
 
 /** A segment's events frozen, so that one parse can be handed to every reader. */

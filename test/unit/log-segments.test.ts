@@ -28,15 +28,17 @@ const seqs = (events: readonly CodexdEvent[]) => events.map((e) => e.seq);
 const all = () => true;
 
 describe("event-log segment cache", () => {
-  it("hands readers from the same place one parse of the lines, frozen; with no budget each read parses its own", async () => {
+  it("hands readers from the same place one parse of the lines, frozen, once the place was read before; with no budget each read parses its own", async () => {
     const cached = await openLog(1024 * 1024);
     const uncached = await openLog(0);
     for (const log of [cached, uncached]) for (let b = 0; b < 10; b++) await log.append(lines(b * 100 + 1, b * 100 + 100));
     for (const after of [0, 250, 731]) {
-      const first = await cached.readAfter(after, 50, all);
-      const second = await cached.readAfter(after, 50, all);
+      // The first reads learn the place (and the cursor search its offsets); then it is kept.
+      const reads = [];
+      for (let k = 0; k < 4; k++) reads.push(await cached.readAfter(after, 50, all));
+      const [, , first, second] = reads as [CodexdEvent[], CodexdEvent[], CodexdEvent[], CodexdEvent[]];
       expect(seqs(first)).toEqual(Array.from({ length: 50 }, (_, k) => after + 1 + k));
-      expect(second).toEqual(first);
+      for (const read of reads) expect(read).toEqual(first);
       expect(second.every((e, k) => e === first[k] && Object.isFrozen(e) && Object.isFrozen(e.detail))).toBe(true);
       const a = await uncached.readAfter(after, 50, all);
       const b = await uncached.readAfter(after, 50, all);
@@ -44,6 +46,17 @@ describe("event-log segment cache", () => {
       expect(b.some((e, k) => e === a[k])).toBe(false);
     }
     await Promise.all([cached.close(), uncached.close()]);
+  });
+
+  it("keeps nothing for readers that pass through once, each from another place", async () => {
+    const log = await openLog(1024 * 1024);
+    for (let b = 0; b < 20; b++) await log.append(lines(b * 100 + 1, b * 100 + 100));
+    const heldBytes = () => (log as unknown as { segments: SegmentCache }).segments.heldBytes;
+    for (let after = 0; after < 1900; after += 37) expect(seqs(await log.readAfter(after, 20, all))).toEqual(Array.from({ length: 20 }, (_, k) => after + 1 + k));
+    expect(heldBytes()).toBe(0);
+    for (let k = 0; k < 3; k++) await log.readAfter(500, 20, all);
+    expect(heldBytes()).toBeGreaterThan(0);
+    await log.close();
   });
 
   it("does not keep a read that reached the live file's end: what is appended later is read", async () => {
