@@ -1,6 +1,7 @@
 import type { CodexdEvent } from "../../schemas/events.js";
 import { matchesEventQuery } from "../state/event-filter.js";
 import type { StateStore } from "../state/store.js";
+import { ReplayGate } from "./replay-gate.js";
 import { encodeFrame } from "./sse-writer.js";
 import type { EventFilter } from "./event-stream.js";
 
@@ -53,6 +54,8 @@ interface FilterGroup {
 export class EventFanout {
   private readonly groups = new Map<string, FilterGroup>();
   private unsubscribeStore: (() => void) | null = null;
+  /** Streams replaying from the store build their pages two at a time. */
+  readonly replays = new ReplayGate(2);
 
   constructor(private readonly store: StateStore) {}
 

@@ -13,7 +13,8 @@ export interface EventStreamSettings {
   maxBufferedBytes: number;
 }
 
-const REPLAY_PAGE = 500;
+/** Events per replay page: what a reader that stopped reading holds in the daemon is about one page. */
+const REPLAY_PAGE = 100;
 
 /** The first event of every stream: the cursor it starts from, as `id:` and in `data`. */
 export const readyFrame = (after: number) => ({ id: after, event: "ready", data: JSON.stringify({ after }) });
@@ -53,10 +54,14 @@ export async function serveEventStream(
     await writer.send(readyFrame(after));
     let cursor = after;
     while (cursor < boundary && !writer.closed && !stream.closing) {
-      const page = await store.queryEvents({ ...filter, after: cursor, limit: REPLAY_PAGE });
-      const replay = page.events.filter((e) => e.seq <= boundary);
-      if (replay.length > 0) {
-        await writer.write(chunkOf(replay).bytes);
+      // Read and encode in turn with other replays; write (and wait for the reader) outside it.
+      const { page, replay, bytes } = await live.replays.run(async () => {
+        const page = await store.queryEvents({ ...filter, after: cursor, limit: REPLAY_PAGE });
+        const replay = page.events.filter((e) => e.seq <= boundary);
+        return { page, replay, bytes: replay.length > 0 ? chunkOf(replay).bytes : null };
+      });
+      if (bytes) {
+        await writer.write(bytes);
         lastSent = replay.at(-1)!.seq;
       }
       if (page.events.length < REPLAY_PAGE || replay.length < page.events.length) break;
