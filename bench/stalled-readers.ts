@@ -5,7 +5,10 @@
  * the stalled readers. Reports the health latency of both phases, the daemon's RSS, and how many
  * stalled readers the daemon still holds at the end (codexd_sse_subscribers).
  *
- *   npm run -s build && node dist/bench/stalled-readers.js [--readers 600] [--seconds 20] [--cpu-prof-dir DIR]
+ * With --replay the readers ask for the whole history first (`?after=0`): each stream then has
+ * the events of the first phase to replay into a socket nobody reads.
+ *
+ *   npm run -s build && node dist/bench/stalled-readers.js [--readers 600] [--seconds 20] [--replay] [--cpu-prof-dir DIR]
  */
 import { connect, type Socket } from "node:net";
 import { readFileSync } from "node:fs";
@@ -20,6 +23,7 @@ const arg = (name: string, fallback: number) => {
 const READERS = arg("readers", 600);
 const SECONDS = arg("seconds", 20);
 const PRODUCERS = 8;
+const REPLAY = process.argv.includes("--replay");
 const profIndex = process.argv.indexOf("--cpu-prof-dir");
 const NODE_ARGS = profIndex > 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIndex + 1]}`] : [];
 
@@ -39,7 +43,7 @@ function stalledReader(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => {
-      socket.write(`GET /v1/events/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.write(`GET /v1/events/stream${REPLAY ? "?after=0" : ""} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`);
       socket.pause();
       resolve(socket);
     });
@@ -96,14 +100,14 @@ await withTempDir("stalled", async (dir) => {
   const { server } = await startDaemon(dir, { CODEXD_APPROVAL_POLICY: "accept", CODEXD_RUN_CONCURRENCY: "8", CODEXD_RUN_RETENTION: "200" }, NODE_ARGS);
   const sockets: Socket[] = [];
   try {
-    log(`stalled event-stream readers: ${READERS} readers, ${PRODUCERS} run producers, ${SECONDS} s per phase`);
+    log(`stalled event-stream readers: ${READERS} readers${REPLAY ? " replaying from seq 0" : ""}, ${PRODUCERS} run producers, ${SECONDS} s per phase`);
     const baseline = await phase(server, "no reader");
     for (let i = 0; i < READERS; i++) sockets.push(await stalledReader(server.url));
     log(`  ${await subscribers(server)} streams open`);
     const stalled = await phase(server, `${READERS} stalled readers`);
     const heldAtEnd = await subscribers(server);
     log(`  streams the daemon still holds at the end: ${heldAtEnd}`);
-    log(JSON.stringify({ bench: "stalled-readers", readers: READERS, seconds: SECONDS, baseline, stalled, heldAtEnd }));
+    log(JSON.stringify({ bench: "stalled-readers", readers: READERS, replay: REPLAY, seconds: SECONDS, baseline, stalled, heldAtEnd }));
   } finally {
     for (const s of sockets) s.destroy();
     await stop(server);
