@@ -359,12 +359,16 @@ describe("bad workspace requests", () => {
 });
 
 describe("recovery after kill -9", () => {
-  it("worktrees of runs that did not finish are removed at start (policy remove), with an event; no orphan stays", async () => {
+  /**
+   * A daemon process (with `env`) killed with SIGKILL while a worktree run has half done its work;
+   * `beforeKill` runs just before the kill. `start` brings up the next daemon on the same state.
+   */
+  async function killedMidRun(env: Record<string, string>, beforeKill: (r: TestRepo) => void = () => {}) {
     ws = await createWorkspace();
     const r = await repo({ "a.txt": "a\n" });
     // A loaded machine can take long to bring a daemon process up.
-    const start = async (env: Record<string, string>): Promise<DaemonProcess> => {
-      const d = await startDaemon({ cwd: ws!.dir, stateDir: ws!.stateDir, tag: ws!.tag, env: { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", ...env }, readyTimeoutMs: 60_000 });
+    const start = async (more: Record<string, string> = {}): Promise<DaemonProcess> => {
+      const d = await startDaemon({ cwd: ws!.dir, stateDir: ws!.stateDir, tag: ws!.tag, env: { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", ...env, ...more }, readyTimeoutMs: 60_000 });
       ws!.daemons.push(d);
       return d;
     };
@@ -375,13 +379,21 @@ describe("recovery after kill -9", () => {
     await api1.waitTurnStarted(run.runId);
     const path = (await api1.run(run.runId)).workspace!.path;
     await api1.waitRun(run.runId, () => existsSync(path) && readFileSync(join(path, "a.txt"), "utf8") === "half done\n", "the worktree holds the change");
-    // A worktree no run owns, as a crash between `git worktree add` and its record would leave.
-    const orphan = join(ws.stateDir, "worktrees", "orphan");
-    r.git("worktree", "add", "-q", "-b", "orphan-branch", orphan);
+    beforeKill(r);
     first.kill("SIGKILL");
     await first.exited;
+    return { r, run, path, start, stateDir: ws.stateDir };
+  }
 
-    const second = await start({});
+  it("worktrees of runs that did not finish are removed at start (policy remove), with an event; no orphan stays", async () => {
+    // A worktree no run owns, as a crash between `git worktree add` and its record would leave.
+    let orphan = "";
+    const { r, run, start, stateDir } = await killedMidRun({}, (r) => {
+      orphan = join(ws!.stateDir, "worktrees", "orphan");
+      r.git("worktree", "add", "-q", "-b", "orphan-branch", orphan);
+    });
+
+    const second = await start();
     await second.waitForChild("ready", 30_000);
     const api2 = new RunsApi(second.baseUrl);
     const after = await api2.waitTerminal(run.runId, 30_000);
@@ -390,7 +402,7 @@ describe("recovery after kill -9", () => {
     expect(after.changes).toEqual([{ path: "a.txt", previousPath: null, status: "modified", insertions: 1, deletions: 1 }]);
     expect(after.commit ?? null).toBeNull();
     expect(r.worktrees()).toEqual([r.dir]);
-    expect(await listDir(join(ws.stateDir, "worktrees"))).toEqual([]);
+    expect(await listDir(join(stateDir, "worktrees"))).toEqual([]);
     expect(r.branches()).toEqual([`codexd/${run.runId}`, "main", "orphan-branch"]);
     expect(r.status()).toBe("");
     const events = await api2.events();
@@ -399,24 +411,9 @@ describe("recovery after kill -9", () => {
   }, 240_000);
 
   it("policy keep: the worktree of a run that did not finish stays with its work and a run.workspace_kept event, until DELETE removes it", async () => {
-    ws = await createWorkspace();
-    const r = await repo({ "a.txt": "a\n" });
-    const start = async (env: Record<string, string>): Promise<DaemonProcess> => {
-      const d = await startDaemon({ cwd: ws!.dir, stateDir: ws!.stateDir, tag: ws!.tag, env: { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", CODEXD_WORKSPACES_RECOVERY: "keep", ...env }, readyTimeoutMs: 60_000 });
-      ws!.daemons.push(d);
-      return d;
-    };
-    const first = await start({ CODEXD_APPROVAL_POLICY: "accept" });
-    await first.waitForChild("ready", 30_000);
-    const api1 = new RunsApi(first.baseUrl);
-    const run = await api1.start({ prompt: "[write:a.txt=half done\\n][silent] stuck", workspace: { repo: r.dir, commit: true } });
-    await api1.waitTurnStarted(run.runId);
-    const path = (await api1.run(run.runId)).workspace!.path;
-    await api1.waitRun(run.runId, () => existsSync(path) && readFileSync(join(path, "a.txt"), "utf8") === "half done\n", "the worktree holds the change");
-    first.kill("SIGKILL");
-    await first.exited;
+    const { r, run, path, start } = await killedMidRun({ CODEXD_WORKSPACES_RECOVERY: "keep" });
 
-    const second = await start({});
+    const second = await start();
     await second.waitForChild("ready", 30_000);
     const api2 = new RunsApi(second.baseUrl);
     const after = await api2.waitTerminal(run.runId, 30_000);
@@ -432,7 +429,7 @@ describe("recovery after kill -9", () => {
     // A third start does not take it for an orphan.
     second.kill("SIGTERM");
     await second.exited;
-    const third = await start({});
+    const third = await start();
     await third.waitForChild("ready", 30_000);
     const api3 = new RunsApi(third.baseUrl);
     expect(existsSync(path)).toBe(true);
