@@ -53,13 +53,20 @@ export async function serveEventStream(
     writer.open({ "x-codexd-after": String(after) });
     await writer.send(readyFrame(after));
     let cursor = after;
-    while (cursor < boundary && !writer.closed && !stream.closing) {
+    // A reader that fell behind while replaying (its live queue overflowed) gets no more pages:
+    // the pump below sends it the overflow event and lets it go.
+    const replaying = () => !writer.closed && !stream.closing && !queue.overflowed;
+    while (cursor < boundary && replaying()) {
       // Read and encode in turn with other replays; write (and wait for the reader) outside it.
-      const { page, replay, bytes } = await live.replays.run(async () => {
+      // A stream that ended or is shutting down while it waited for its turn builds nothing.
+      const built = await live.replays.run(async () => {
+        if (!replaying()) return null;
         const page = await store.queryEvents({ ...filter, after: cursor, limit: REPLAY_PAGE });
         const replay = page.events.filter((e) => e.seq <= boundary);
         return { page, replay, bytes: replay.length > 0 ? chunkOf(replay).bytes : null };
       });
+      if (!built) break;
+      const { page, replay, bytes } = built;
       if (bytes) {
         await writer.write(bytes);
         lastSent = replay.at(-1)!.seq;

@@ -22,12 +22,12 @@ afterEach(async () => {
 });
 
 /** A reader that sends its request and never reads a byte. */
-function stalledReader(baseUrl: string): Promise<Socket> {
+function stalledReader(baseUrl: string, query = ""): Promise<Socket> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => {
       socket.pause();
-      socket.write(`GET /v1/events/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`);
+      socket.write(`GET /v1/events/stream${query} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`);
       resolve(socket);
     });
     socket.on("error", () => {});
@@ -72,6 +72,25 @@ describe("stalled event-stream readers", () => {
     await fast.waitForSeq(last, 120_000);
     expect(contiguityProblems(fast.seqs(), from + 1)).toEqual([]);
     expect(fast.messages.some((m) => m.event === "overflow")).toBe(false);
+    expect((await fetch(new URL("/healthz", d.baseUrl))).status).toBe(200);
+  });
+
+  it("replaying a long history are ended once behind, without the rest of the history being built for them", { timeout: 240_000 }, async () => {
+    const STALLED = 5;
+    const d = (env = await startListeningDaemon({ CODEXD_SSE_MAX_BUFFERED_BYTES: String(256 * 1024), CODEXD_SSE_HEARTBEAT_MS: "500" }));
+    const { matched } = await d.daemon.child.waitFor("ready", 60_000, ["fatal"]);
+    expect(matched).toBe(true);
+    // About 20 MiB of history: hundreds of replay pages, far more than a socket takes.
+    const pad = "h".repeat(1024);
+    await recordMany(d.daemon, 20_000, 8, (i) => ({ level: "info", type: "test.history", message: "old", detail: { i, pad } }));
+    for (let i = 0; i < STALLED; i++) sockets.push(await stalledReader(d.baseUrl, "?after=0"));
+    await waitUntil(() => d.daemon.streams.count === STALLED, { what: "every stream open" });
+    // Live events, one flush each, past the bound (768 KiB against 256 KiB), then none: a stream
+    // that went on replaying would write a page per flush and then wait on its socket for good.
+    const big = "p".repeat(32 * 1024);
+    await recordMany(d.daemon, 24, 1, (i) => ({ level: "info", type: "test.big", message: "big", detail: { i, big } }));
+    await waitUntil(() => d.daemon.streams.ended.overflow === STALLED || false, { what: "every stalled replaying reader ended for falling behind", timeoutMs: 60_000 });
+    expect(d.daemon.streams.count).toBe(0);
     expect((await fetch(new URL("/healthz", d.baseUrl))).status).toBe(200);
   });
 });
