@@ -53,10 +53,7 @@ export class SegmentCache {
     const key = `${file}:${at}`;
     if (this.seen.delete(key)) return true;
     this.seen.add(key);
-    if (this.seen.size > this.maxSeen) for (const oldest of this.seen) {
-      this.seen.delete(oldest);
-      break;
-    }
+    if (this.seen.size > this.maxSeen) this.seen.delete(this.seen.values().next().value!);
     return false;
   }
 
