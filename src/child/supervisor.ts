@@ -368,11 +368,18 @@ export class ChildSupervisor {
         if (this.proc !== proc || this.state.status !== "starting") return;
         await this.transition("running", "ready", { readyAt: new Date().toISOString(), protocol, lastError: null }, { readyMs: Date.now() - this.spawnedAtMs });
         this.startLiveness(proc);
+        this.account.retryWhileUnknown(proc.connection, this.requestTimeoutMs, () => this.proc === proc && !this.closed);
       });
     } catch (error) {
       if (!proc.alive) return; // the exit handler reports it
       await this.serial(() => this.fail(proc, "ready-timeout", `no answer to initialize within ${config.child.readyTimeoutMs} ms: ${(error as Error).message}`));
     }
+  }
+
+  /** The liveness probe and any account read still to be retried belong to one process. */
+  private stopProbes(): void {
+    this.liveness?.stop();
+    this.account.stopRetrying();
   }
 
   private startLiveness(proc: AppServerLink): void {
@@ -403,7 +410,7 @@ export class ChildSupervisor {
 
   /** Kill the child's process group at once, recording nothing (the daemon is leaving without a stop). */
   abandon(): void {
-    this.liveness?.stop();
+    this.stopProbes();
     this.proc?.killGroup();
   }
 
@@ -412,7 +419,7 @@ export class ChildSupervisor {
     const failedAs = this.ending.get(proc);
     if (failedAs === "stop") return;
     this.proc = null;
-    this.liveness?.stop();
+    this.stopProbes();
     proc.killGroup();
     const crashed = failedAs !== undefined || code !== 0 || signal !== null;
     const cause: ChildCause = (failedAs as ChildCause | undefined) ?? (crashed ? "crash" : "exit");
@@ -448,7 +455,7 @@ export class ChildSupervisor {
   private async endProcess(cause: ChildCause, patch: Partial<ChildState>, graceMs?: number): Promise<StopStep> {
     const proc = this.proc!;
     this.ending.set(proc, "stop");
-    this.liveness?.stop();
+    this.stopProbes();
     await this.transition("stopping", cause, patch);
     const timeouts = this.stopTimeouts();
     if (graceMs !== undefined) timeouts.eofMs = timeouts.termMs = graceMs;

@@ -14,6 +14,10 @@ const GetAccountResult = Type.Object(
   { additionalProperties: true },
 );
 
+/** After a failed read: first retry, and the most the gap between retries doubles to. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
 const UNKNOWN: CodexAccountState = { status: "unknown", signedIn: null, authMode: null, planType: null, requiresOpenaiAuth: null, checkedAt: null, error: null };
 
 /**
@@ -23,6 +27,7 @@ const UNKNOWN: CodexAccountState = { status: "unknown", signedIn: null, authMode
  */
 export class CodexAccount {
   private current: CodexAccountState = UNKNOWN;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: { store: StateStore; logger: Logger }) {}
 
@@ -56,6 +61,31 @@ export class CodexAccount {
     const changed = JSON.stringify({ ...next, checkedAt: null }) !== JSON.stringify({ ...this.current, checkedAt: null });
     this.current = next;
     if (changed) await this.record(next);
+  }
+
+  /**
+   * While the account is unknown (the read at ready answered too late, or failed), read it again,
+   * waiting longer each time, until a read answers or `stillCurrent` says the child is gone.
+   * Without this a child that was slow once stays "unknown" for its whole life.
+   */
+  retryWhileUnknown(connection: JsonRpcConnection, timeoutMs: number, stillCurrent: () => boolean): void {
+    this.stopRetrying();
+    const attempt = (delayMs: number) => {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (!stillCurrent() || this.current.status !== "unknown") return;
+        void this.refresh(connection, timeoutMs).then(() => {
+          if (stillCurrent() && this.current.status === "unknown" && this.retryTimer === null) attempt(Math.min(delayMs * 2, RETRY_MAX_MS));
+        });
+      }, delayMs);
+      this.retryTimer.unref();
+    };
+    if (this.current.status === "unknown") attempt(RETRY_FIRST_MS);
+  }
+
+  stopRetrying(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private async record(state: CodexAccountState): Promise<void> {

@@ -65,6 +65,19 @@ describe("the account at child ready", { timeout: 90_000 }, () => {
     expect(JSON.stringify(status)).not.toContain("fake@example.invalid");
   });
 
+  it("an account read answered too late at ready is asked again until one answers: unknown first, then known", async () => {
+    const { api } = await start({ childExtra: { FAKE_APP_SERVER_FAULTS: "slow-account", FAKE_ACCOUNT_DELAY_MS: "4000", FAKE_REQUIRES_OPENAI_AUTH: "1" } });
+    const known = await waitUntil(async () => {
+      const body = (await api.get("/v1/status")).body;
+      return body.codex.account.status !== "unknown" && body;
+    }, { what: "the account read asked again", timeoutMs: 60_000 });
+    expect(known.codex.account).toMatchObject({ status: "signedOut", signedIn: false, requiresOpenaiAuth: true, error: null });
+    expect((await api.get("/readyz")).status).toBe(503);
+    const accountEvents = await api.events({ type: "codex.account" });
+    expect(accountEvents.map((e) => [e.level, e.detail?.status])).toEqual([["warn", "unknown"], ["warn", "signedOut"]]);
+    expect(accountEvents[0]!.detail?.error).toMatch(/^account\/read failed: /);
+  });
+
   it("a provider that needs OpenAI auth without a sign-in: /readyz 503 'codex is not signed in' until account/updated says signed in", async () => {
     const dir = await mkdtemp(join(tmpdir(), "codexd-login-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
