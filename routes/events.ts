@@ -6,7 +6,7 @@ import { EventPage, EventQuery, EventStreamHeaders, EventStreamQuery } from "../
 import type { Daemon } from "../src/daemon.js";
 import { ProblemError } from "../src/errors.js";
 import { checkCursor } from "../src/events/cursor.js";
-import { pageJson, sendJson } from "../src/http/json-page.js";
+import { pageOfJson, sendJson } from "../src/http/json-page.js";
 import { serveEventStream } from "../src/events/event-stream.js";
 import { SseWriter } from "../src/events/sse-writer.js";
 
@@ -27,10 +27,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async 
     async (request, reply) => {
       const limit = request.query.limit ?? 100;
       if (request.query.after !== undefined) checkCursor(daemon.store, request.query.after);
-      const { events, oldestSeq, lastSeq } = await daemon.store.queryEvents({ ...request.query, limit });
-      const last = events.at(-1);
-      const nextAfter = events.length === limit && last ? last.seq : null;
-      return sendJson(reply, daemon.store, pageJson("events", events, { nextAfter, oldestSeq, lastSeq }));
+      const { lines, oldestSeq, lastSeq } = await daemon.store.queryEventJson({ ...request.query, limit });
+      const last = lines.at(-1);
+      const nextAfter = lines.length === limit && last ? last.seq : null;
+      return sendJson(reply, daemon.store, pageOfJson("events", lines.map((l) => l.json), { nextAfter, oldestSeq, lastSeq }));
     },
   );
 

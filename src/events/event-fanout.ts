@@ -1,5 +1,6 @@
 import type { CodexdEvent } from "../../schemas/events.js";
 import { matchesEventQuery } from "../state/event-filter.js";
+import { jsonOf } from "../state/record-json.js";
 import type { StateStore } from "../state/store.js";
 import { ReplayGate } from "./replay-gate.js";
 import { encodeFrame } from "./sse-writer.js";
@@ -17,7 +18,8 @@ const frames = new WeakMap<CodexdEvent, string>();
 function frameOf(event: CodexdEvent): string {
   let frame = frames.get(event);
   if (frame === undefined) {
-    frame = encodeFrame({ id: event.seq, event: event.type, data: JSON.stringify(event) });
+    // The store's events carry the JSON text they were written or read as.
+    frame = encodeFrame({ id: event.seq, event: event.type, data: jsonOf(event) });
     frames.set(event, frame);
   }
   return frame;

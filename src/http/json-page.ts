@@ -8,8 +8,13 @@ import type { StateStore } from "../state/store.js";
  * again (the records are the schema's own shapes; openapi.yaml describes them).
  */
 export function pageJson(name: string, records: readonly object[], rest: Record<string, unknown>): string {
+  return pageOfJson(name, records.map(jsonOf), rest);
+}
+
+/** The same page from the records' JSON text itself (event lines as the event log holds them). */
+export function pageOfJson(name: string, texts: readonly string[], rest: Record<string, unknown>): string {
   let body = `{${JSON.stringify(name)}:[`;
-  for (let i = 0; i < records.length; i++) body += i === 0 ? jsonOf(records[i]!) : `,${jsonOf(records[i]!)}`;
+  for (let i = 0; i < texts.length; i++) body += i === 0 ? texts[i]! : `,${texts[i]!}`;
   body += "]";
   for (const key in rest) body += `,${JSON.stringify(key)}:${JSON.stringify(rest[key] ?? null)}`;
   return `${body}}`;

@@ -16,3 +16,8 @@ export function matchesEventQuery(event: CodexdEvent, query: Omit<EventQuery, "a
   if (query.runId !== undefined && event.runId !== query.runId) return false;
   return true;
 }
+
+/** Whether a query selects by anything but its cursor and page size. */
+export function hasEventFilter(query: Omit<EventQuery, "after" | "limit">): boolean {
+  return query.type !== undefined || query.level !== undefined || query.sessionId !== undefined || query.runId !== undefined;
+}

@@ -4,7 +4,8 @@ import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir, writeFileAtomic } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
 import { SnapshotCache } from "./log-snapshot.js";
-import { frozenSegment, parseEvent, readSegment, SegmentCache, type PartialRead, type Segment } from "./log-segments.js";
+import { frozenSegment, lineSeq, parseEvent, readLogLines, readSegment, SegmentCache, type LogLine, type PartialRead, type Segment } from "./log-segments.js";
+import { jsonOf } from "./record-json.js";
 
 export interface EventLogOptions {
   path: string;
@@ -181,11 +182,38 @@ export class EventLog {
    * files, so the cursor is found by bisecting byte offsets (about log2(size / 16 KiB) small reads
    * per file) instead of reading from the start: the cost of a page does not grow with history.
    */
-  async readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
+  readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
+    return this.collect(after, limit, keep, async (place, part) => {
+      const segment = await this.segmentAt(place, part);
+      return segment && { end: segment.end, items: segment.events };
+    });
+  }
+
+  /**
+   * The JSON lines of the events with seq in (after, through], in order, up to limit: what
+   * `readAfter` reads without a filter, as text. A place no reader asked for lately is not parsed
+   * at all (the text is what a page sends); a kept segment gives the text its events were parsed from.
+   */
+  readJsonAfter(after: number, limit: number, through: number): Promise<LogLine[]> {
+    return this.collect(after, limit, (line) => line.seq <= through, async (place, part) => {
+      if (this.segments.covering(place.first, place.at) === undefined && !this.segments.admit(place.first, place.at)) {
+        const read = await readLogLines(place.handles[place.i]!, place.at, READ_CHUNK, this.segments.nextStart(place.first, place.at), part);
+        return read && { end: read.end, items: read.lines };
+      }
+      const segment = await this.segmentAt(place, part, true);
+      return segment && { end: segment.end, items: segment.events.map((e) => ({ seq: e.seq, json: jsonOf(e) })) };
+    });
+  }
+
+  /**
+   * The walk both reads share: from the file holding the cursor, one stretch of lines after
+   * another (`read`), each item taken while its seq is above what was seen, until `limit` are in.
+   */
+  private async collect<T extends { readonly seq: number }>(after: number, limit: number, keep: (item: T) => boolean, read: (place: Place, part: PartialRead) => Promise<{ end: number; items: readonly T[] } | null>): Promise<T[]> {
     const lease = await this.reads.acquire();
     const { handles, generation } = lease;
     try {
-      const out: CodexdEvent[] = [];
+      const out: T[] = [];
       let seen = after;
       let start = 0;
       // Skip whole files that end before the cursor: the newest file starting at or before after+1 holds it.
@@ -201,18 +229,18 @@ export class EventLog {
         if (first === null) continue;
         let at = i === start ? await offsetAfter(handles[i]!, after, this.pointsOf(first), await this.sizeOf(handles, i, generation)) : 0;
         for (;;) {
-          const segment = await this.segmentAt(handles, i, generation, first, at, { skipThrough: seen, maxEvents: limit - out.length });
-          if (segment === null) break;
+          const stretch = await read({ handles, i, generation, first, at }, { skipThrough: seen, maxEvents: limit - out.length });
+          if (stretch === null) break;
           // A kept segment may start before `at`: its lines before `at` were read already or are
           // at or before the cursor. Seqs grow along a file, so those are the ones not above `seen`.
-          for (const event of segment.events) {
-            if (event.seq <= seen) continue;
-            seen = event.seq;
-            if (!keep(event)) continue;
-            out.push(event);
+          for (const item of stretch.items) {
+            if (item.seq <= seen) continue;
+            seen = item.seq;
+            if (!keep(item)) continue;
+            out.push(item);
             if (out.length >= limit) return out;
           }
-          at = segment.end;
+          at = stretch.end;
         }
       }
       return out;
@@ -222,17 +250,19 @@ export class EventLog {
   }
 
   /**
-   * The lines of the i-th file of a snapshot from the line starting at `at`: a kept segment holding
-   * that line; else, on a first read from there, what `part` asks for; else read and parsed whole,
-   * and kept when their bytes can no longer change: a rotated file's, or the live file's
-   * below the durable size (an append that fails is cut off, and its seqs are written again).
+   * The lines of a file of a snapshot from the line starting at `at`: a kept segment holding
+   * that line; else, on a first read from there, what `part` asks for (unless `admitted`: the
+   * caller asked the cache already); else read and parsed whole, and kept when their bytes can no
+   * longer change: a rotated file's, or the live file's below the durable size (an append that
+   * fails is cut off, and its seqs are written again).
    */
-  private async segmentAt(handles: readonly FileHandle[], i: number, generation: number, first: number, at: number, part: PartialRead): Promise<Segment | null> {
+  private async segmentAt(place: Place, part: PartialRead, admitted = false): Promise<Segment | null> {
+    const { handles, i, generation, first, at } = place;
     const kept = this.segments.covering(first, at);
     if (kept) return kept;
     const stopAt = this.segments.nextStart(first, at);
     // A first read from here: only the lines this reader needs, parsed for it alone.
-    if (!this.segments.admit(first, at)) return (await readSegment(handles[i]!, at, READ_CHUNK, stopAt, part))?.segment ?? null;
+    if (!admitted && !this.segments.admit(first, at)) return (await readSegment(handles[i]!, at, READ_CHUNK, stopAt, part))?.segment ?? null;
     const live = i === handles.length - 1 && generation === this.generation;
     const durableEnd = live ? this.size : Infinity;
     const read = await readSegment(handles[i]!, at, READ_CHUNK, stopAt);
@@ -356,6 +386,15 @@ function eventSeq(line: string): number | null {
   return parseEvent(line)?.seq ?? null;
 }
 
+/** Where a read is in a snapshot of the files: the i-th file (first seq `first`), at a line start. */
+interface Place {
+  readonly handles: readonly FileHandle[];
+  readonly i: number;
+  readonly generation: number;
+  readonly first: number;
+  readonly at: number;
+}
+
 const READ_CHUNK = 64 * 1024;
 const PROBE = 16 * 1024;
 
@@ -412,7 +451,7 @@ export async function offsetAfter(handle: FileHandle, after: number, points?: Se
   while (hi - lo > PROBE) {
     const line = await lineFrom(handle, lo + Math.floor((hi - lo) / 2), hi);
     if (line === null) break;
-    const seq = eventSeq(line.text);
+    const seq = lineSeq(line.text);
     if (seq === null) break;
     points?.add(seq, line.start);
     if (seq <= after) lo = line.end;

@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import type { CodexdEvent } from "../../schemas/events.js";
 import { deepFreeze } from "./deep-freeze.js";
-import { rememberJson } from "./record-json.js";
+import { jsonOf, rememberJson } from "./record-json.js";
 
 /** The complete lines of one stretch of an event-log file, parsed: `start` is a line start, `end` follows the last newline. */
 export interface Segment {
@@ -135,6 +135,64 @@ function lastStartingAtOrBefore(entries: readonly Entry[], at: number): number {
  * `maxEvents` are in (`end` then follows the last line parsed); such a segment is not for keeping.
  */
 export async function readSegment(handle: FileHandle, start: number, chunkBytes: number, stopAt = Infinity, part?: PartialRead): Promise<{ segment: Segment; final: boolean } | null> {
+  const chunk = await readLines(handle, start, chunkBytes, stopAt);
+  if (chunk === null) return null;
+  const { buf, lastNl, eof } = chunk;
+  const events: CodexdEvent[] = [];
+  let lineStart = 0;
+  for (let nl = buf.indexOf(0x0a); nl >= 0 && nl <= lastNl; nl = buf.indexOf(0x0a, lineStart)) {
+    const known = part ? seqPrefix(buf, lineStart, nl) : null;
+    const event = known !== null && known <= part!.skipThrough ? null : parseEvent(buf.toString("utf8", lineStart, nl));
+    lineStart = nl + 1;
+    if (event) events.push(event);
+    if (part && events.length >= part.maxEvents) return { segment: { start, end: start + lineStart, events }, final: true };
+  }
+  return { segment: { start, end: start + lastNl + 1, events }, final: !eof };
+}
+
+/** One line of the log as its seq and its JSON text, not parsed. */
+export interface LogLine {
+  readonly seq: number;
+  readonly json: string;
+}
+
+/**
+ * What `readSegment` with `part` reads, as the lines' text instead of parsed events: the seq
+ * comes from the line's first bytes (`{"seq":N,`, as the store writes every line), so a page
+ * that is sent as it was stored costs no `JSON.parse`. A line of another shape is parsed (and
+ * left out when it is not an event), as `readSegment` does.
+ */
+export async function readLogLines(handle: FileHandle, start: number, chunkBytes: number, stopAt: number, part: PartialRead): Promise<{ end: number; lines: LogLine[] } | null> {
+  const chunk = await readLines(handle, start, chunkBytes, stopAt);
+  if (chunk === null) return null;
+  const { buf, lastNl } = chunk;
+  const lines: LogLine[] = [];
+  let lineStart = 0;
+  for (let nl = buf.indexOf(0x0a); nl >= 0 && nl <= lastNl; nl = buf.indexOf(0x0a, lineStart)) {
+    const from = lineStart;
+    lineStart = nl + 1;
+    let seq = seqPrefix(buf, from, nl);
+    if (seq !== null && seq <= part.skipThrough) continue;
+    let json: string;
+    if (seq !== null && seq >= 1 && Number.isSafeInteger(seq) && buf[nl - 1] === 0x7d) json = buf.toString("utf8", from, nl);
+    else {
+      const event = parseEvent(buf.toString("utf8", from, nl));
+      if (!event || event.seq <= part.skipThrough) continue;
+      ({ seq } = event);
+      json = jsonOf(event);
+    }
+    lines.push({ seq, json });
+    if (lines.length >= part.maxEvents) return { end: start + lineStart, lines };
+  }
+  return { end: start + lastNl + 1, lines };
+}
+
+/**
+ * One read from `start` (a line start) of `chunkBytes` (or up to `stopAt`), more while no line
+ * ends in it: the bytes, where the last complete line ends, and whether the end of the file was
+ * reached. Null at the end of the file (or when only a partial line follows).
+ */
+async function readLines(handle: FileHandle, start: number, chunkBytes: number, stopAt: number): Promise<{ buf: Buffer; lastNl: number; eof: boolean } | null> {
   // Unzeroed: only the bytes the reads fill are looked at. `stopAt` is a line start, so a read
   // cut there ends on a newline.
   let buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, stopAt - start)));
@@ -154,17 +212,7 @@ export async function readSegment(handle: FileHandle, start: number, chunkBytes:
     eof = filled < buf.length;
     lastNl = filled > from ? buf.lastIndexOf(0x0a, filled - 1) : -1;
   }
-  if (lastNl < 0) return null;
-  const events: CodexdEvent[] = [];
-  let lineStart = 0;
-  for (let nl = buf.indexOf(0x0a); nl >= 0 && nl <= lastNl; nl = buf.indexOf(0x0a, lineStart)) {
-    const known = part ? seqPrefix(buf, lineStart, nl) : null;
-    const event = known !== null && known <= part!.skipThrough ? null : parseEvent(buf.toString("utf8", lineStart, nl));
-    lineStart = nl + 1;
-    if (event) events.push(event);
-    if (part && events.length >= part.maxEvents) return { segment: { start, end: start + lineStart, events }, final: true };
-  }
-  return { segment: { start, end: start + lastNl + 1, events }, final: !eof };
+  return lastNl < 0 ? null : { buf, lastNl, eof };
 }
 
 export interface PartialRead {
@@ -190,6 +238,17 @@ function seqPrefix(buf: Buffer, start: number, end: number): number | null {
     seq = seq * 10 + (byte - 0x30);
   }
   return null;
+}
+
+/** The seq of one line: from its first bytes when the store wrote it, else parsed (null when it is not an event). */
+export function lineSeq(line: string): number | null {
+  if (line.startsWith('{"seq":') && line.endsWith("}")) {
+    const comma = line.indexOf(",", SEQ_PREFIX.length);
+    const digits = comma > SEQ_PREFIX.length && comma <= SEQ_PREFIX.length + 16 ? line.slice(SEQ_PREFIX.length, comma) : "";
+    const seq = /^\d+$/.test(digits) ? Number(digits) : NaN;
+    if (Number.isSafeInteger(seq) && seq >= 1) return seq;
+  }
+  return parseEvent(line)?.seq ?? null;
 }
 
 /** A segment's events frozen, so that one parse can be handed to every reader. */

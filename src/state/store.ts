@@ -20,7 +20,8 @@ import { RotatingLogFile } from "./rotating-log-file.js";
 import { RunArchive } from "./run-archive.js";
 import { acquireStateDirLock, type StateDirLock } from "./state-dir-lock.js";
 import { StorageError, classifyStorageError, storageProblemCode, type StorageFault } from "./storage-error.js";
-import { matchesEventQuery } from "./event-filter.js";
+import { hasEventFilter, matchesEventQuery } from "./event-filter.js";
+import { parseEvent, type LogLine } from "./log-segments.js";
 import { StatusCounts } from "./status-counts.js";
 import { jsonOf, rememberJson } from "./record-json.js";
 import { boundObject, jsonBytes } from "./byte-limits.js";
@@ -604,6 +605,28 @@ export class StateStore {
       ? this.recent.after(after, limit, keep)
       : this.boundRead(await this.eventLog.readAfter(after, limit, keep));
     return { events, oldestSeq: this.oldestEventSeq, lastSeq: durable };
+  }
+
+  /**
+   * A page of events as their JSON text, what `GET /v1/events` sends. Without a filter, a page
+   * read from disk is the lines as stored, not parsed (one whose detail is over the limit is
+   * parsed and bounded, as `queryEvents` gives it); anything else is `queryEvents`' page.
+   */
+  async queryEventJson(query: EventQuery): Promise<{ lines: LogLine[]; oldestSeq: number | null; lastSeq: number }> {
+    const after = query.after ?? 0;
+    if (hasEventFilter(query) || this.recent.covers(after)) {
+      const { events, ...rest } = await this.queryEvents(query);
+      return { lines: events.map((e) => ({ seq: e.seq, json: jsonOf(e) })), ...rest };
+    }
+    const durable = this.durableSeq;
+    const max = this.config.limits.eventDetailBytes;
+    const lines = await this.eventLog.readJsonAfter(after, query.limit ?? 100, durable);
+    return { lines: lines.map((line) => (line.json.length > max ? this.boundLine(line) : line)), oldestSeq: this.oldestEventSeq, lastSeq: durable };
+  }
+
+  private boundLine(line: LogLine): LogLine {
+    const event = parseEvent(line.json);
+    return event ? { seq: line.seq, json: jsonOf(this.boundRead([event])[0]!) } : line;
   }
 
   /** Resolves once every mutation made before this call is durable (at once when all are). */

@@ -1,10 +1,10 @@
 import { readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CodexdEvent } from "../../schemas/events.js";
 import { RUN_STATUSES, type RunRecord, type RunStatus } from "../../schemas/runs.js";
 import { SESSION_STATUSES, type SessionRecord, type SessionStatus } from "../../schemas/sessions.js";
-import { pageJson } from "../../src/http/json-page.js";
+import { pageJson, pageOfJson } from "../../src/http/json-page.js";
 import { byCreation, CreationOrder, paginate } from "../../src/paginate.js";
 import { EventLog } from "../../src/state/event-log.js";
 import { StateStore } from "../../src/state/store.js";
@@ -213,6 +213,37 @@ describe("event pages read from the log", () => {
         expect(got.map((e) => e.seq), `after ${after}`).toEqual(expected.map((e) => e.seq));
         expect(got).toEqual(expected);
       }
+      // The same page as text, up to a seq that may cut it short: the lines as written.
+      const through = after + 1 + Math.floor(rnd() * 8);
+      const lines = all.filter((e) => e.seq > after && e.seq <= through).slice(0, 7);
+      expect(await log.readJsonAfter(after, 7, through), `text after ${after}`).toEqual(lines.map((e) => ({ seq: e.seq, json: JSON.stringify(e) })));
+    }
+    await log.close();
+  });
+
+  it("reads a page as text without parsing a line where nobody read lately, and as the text of the parsed events where the cache keeps them", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes: 1024 * 1024 });
+    await log.open();
+    const written: string[] = [];
+    for (let seq = 1; seq <= 5000; seq++) written.push(JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: `m${seq}`, detail: { n: seq } }));
+    await log.append(`${written.join("\n")}\n`);
+    const expected = (after: number) => written.slice(after, after + 20).map((json, k) => ({ seq: after + 1 + k, json }));
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      for (const after of [17, 1234, 4990, 2500]) expect(await log.readJsonAfter(after, 20, Infinity)).toEqual(expected(after));
+      expect(parse).not.toHaveBeenCalled();
+      // Read again from the same place (the cursor search settles on one as it learns the file),
+      // its stretch is parsed once and kept; later reads take the kept text.
+      for (let i = 0; i < 5 && parse.mock.calls.length === 0; i++) expect(await log.readJsonAfter(1234, 20, Infinity)).toEqual(expected(1234));
+      expect(parse.mock.calls.length).toBeGreaterThan(20);
+      parse.mockClear();
+      expect(await log.readJsonAfter(1240, 20, Infinity)).toEqual(expected(1240));
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
     }
     await log.close();
   });
@@ -294,16 +325,24 @@ describe("event pages read from the log", () => {
     temps.push(temp);
     const path = join(temp.dir, "events.jsonl");
     const lines: string[] = [];
+    const events: string[] = [];
     for (let seq = 1; seq <= 3000; seq++) {
-      lines.push(JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m".repeat(seq % 50), detail: null }));
-      if (seq % 500 === 0) lines.push("not json at all");
+      const event = { seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m".repeat(seq % 50), detail: null };
+      // Some events not written as the store writes them (seq not first): parsed, not cut by their first bytes.
+      const { seq: _, ...rest } = event;
+      events.push(JSON.stringify(seq % 300 === 7 ? { ...rest, seq } : event));
+      lines.push(events.at(-1)!);
+      if (seq % 500 === 0) lines.push("not json at all", `{"seq":0,"type":"t"}`, `{"seq":99999999999999999,"type":"t"}`, `{"seq":${seq + 1},"torn":`);
     }
     await writeFile(path, `${lines.join("\n")}\n`);
     const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes: 1024 * 1024 });
     await log.open();
     for (const after of [0, 499, 500, 501, 1234, 2999, 3000]) {
+      const seqs = [1, 2, 3, 4, 5].map((k) => after + k).filter((s) => s <= 3000);
       const got = await log.readAfter(after, 5, () => true);
-      expect(got.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5].map((k) => after + k).filter((s) => s <= 3000));
+      expect(got.map((e) => e.seq)).toEqual(seqs);
+      // As text, twice: a first read passes over them by their bytes, a second parses what it keeps.
+      for (let i = 0; i < 2; i++) expect(await log.readJsonAfter(after, 5, Infinity)).toEqual(seqs.map((seq) => ({ seq, json: events[seq - 1] })));
     }
     await log.close();
   });
@@ -320,6 +359,18 @@ describe("event pages read from the log", () => {
       const rest = { nextAfter: page.events.at(-1)?.seq ?? null, oldestSeq: page.oldestSeq, lastSeq: page.lastSeq };
       const text = pageJson("events", page.events, rest);
       expect(text).toBe(JSON.stringify({ events: page.events, ...rest }));
+      const asText = await store.queryEventJson({ after, limit: 10 });
+      expect(pageOfJson("events", asText.lines.map((l) => l.json), rest)).toBe(text);
+    }
+    // A detail over the limit is cut the same way in a page read as text from disk.
+    const { store: limited } = await openStore({ CODEXD_EVENT_CACHE_SIZE: "5", CODEXD_EVENT_DETAIL_LIMIT_BYTES: "1024" });
+    await limited.recordEvent({ level: "info", type: "big", message: "big", detail: { text: "y".repeat(5000) } });
+    for (let i = 0; i < 10; i++) await limited.recordEvent({ level: "info", type: "small", message: `s${i}`, detail: { i } });
+    const page = await limited.queryEvents({ after: 0, limit: 3 });
+    expect(page.events[0]!.detail).toMatchObject({ text: expect.stringContaining("y") });
+    expect(JSON.stringify(page.events[0]).length).toBeLessThan(2048);
+    for (const query of [{ after: 0, limit: 3 }, { after: 0, limit: 3, type: "big" }]) {
+      expect((await limited.queryEventJson(query)).lines.map((l) => l.json)).toEqual((await limited.queryEvents(query)).events.map((e) => JSON.stringify(e)));
     }
   });
 });
