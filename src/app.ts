@@ -28,6 +28,7 @@ import { installPayloadLimits } from "./http/payload-limits.js";
 import { installValidators } from "./http/validation.js";
 import { RequestLogController } from "./logging.js";
 import { problems } from "../schemas/common.js";
+import { inlineSendHook } from "./http/inline-hook.js";
 
 export interface AppOptions {
   logger?: Logger;
@@ -74,9 +75,12 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
     closing = true;
     await daemon.releaseClients();
   });
-  app.addHook("onSend", async (_request, reply) => {
-    if (closing) reply.header("connection", "close");
-  });
+  app.addHook(
+    "onSend",
+    inlineSendHook((_request, reply) => {
+      if (closing) reply.header("connection", "close");
+    }),
+  );
   installProblemHandlers(app);
   await installCompression(app);
   installResponseAudit(app, daemon.config.http.responseAuditFile);

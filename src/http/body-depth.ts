@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ProblemError } from "../errors.js";
+import { inlineHook } from "./inline-hook.js";
 
 /** Deeper than any request of this API needs; deep enough values could exhaust a recursive serializer. */
 export const MAX_BODY_DEPTH = 64;
@@ -20,9 +21,12 @@ export function depthOf(value: unknown, limit: number): number {
 
 /** A body nested deeper than MAX_BODY_DEPTH is a 400 before validation ever sees it. */
 export function limitBodyDepth(app: FastifyInstance): void {
-  app.addHook("preValidation", async (request) => {
-    if (request.body !== undefined && depthOf(request.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
-      throw new ProblemError(400, "CODEXD_BODY_TOO_DEEP", "Body nested too deep", `JSON bodies may nest at most ${MAX_BODY_DEPTH} levels`);
-    }
-  });
+  app.addHook(
+    "preValidation",
+    inlineHook((request) => {
+      if (request.body !== undefined && depthOf(request.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+        throw new ProblemError(400, "CODEXD_BODY_TOO_DEEP", "Body nested too deep", `JSON bodies may nest at most ${MAX_BODY_DEPTH} levels`);
+      }
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 import type { ServerOptions } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
+import { inlineSendHook } from "./inline-hook.js";
 
 type HttpSettings = ResolvedConfig["http"];
 
@@ -41,9 +42,12 @@ export function installConnectionLimits(app: FastifyInstance, http: HttpSettings
     app.log.warn({ dropped, maxConnections: http.maxConnections }, "connections refused: the connection cap is reached");
     dropped = 0;
   });
-  app.addHook("onSend", async (request, reply) => {
-    const raw = request.raw;
-    const hasBody = (raw.headers["content-length"] !== undefined && raw.headers["content-length"] !== "0") || raw.headers["transfer-encoding"] !== undefined;
-    if (hasBody && !raw.complete) reply.header("connection", "close");
-  });
+  app.addHook(
+    "onSend",
+    inlineSendHook((request, reply) => {
+      const raw = request.raw;
+      const hasBody = (raw.headers["content-length"] !== undefined && raw.headers["content-length"] !== "0") || raw.headers["transfer-encoding"] !== undefined;
+      if (hasBody && !raw.complete) reply.header("connection", "close");
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { StateStore } from "../state/store.js";
+import { inlineSendHook } from "./inline-hook.js";
 
 /** Response header present while the state directory cannot be written: reads come from memory. */
 export const STORE_HEADER = "x-codexd-store";
@@ -19,10 +20,12 @@ export function installDurableReads(app: FastifyInstance, store: StateStore): vo
     if ((request.method === "GET" || request.method === "HEAD") && request.url.startsWith("/v1/")) await store.settled();
     return payload;
   });
-  app.addHook("onSend", async (_request, reply, payload) => {
-    if (store.storageFault) reply.header(STORE_HEADER, "degraded");
-    return payload;
-  });
+  app.addHook(
+    "onSend",
+    inlineSendHook((_request, reply) => {
+      if (store.storageFault) reply.header(STORE_HEADER, "degraded");
+    }),
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import { CHILD_STATUSES } from "../../schemas/child.js";
 import { RUN_STATUSES } from "../../schemas/runs.js";
 import { SESSION_STATUSES } from "../../schemas/sessions.js";
 import type { Daemon } from "../daemon.js";
+import { inlineHook } from "./inline-hook.js";
 
 /**
  * Prometheus metrics of one daemon: HTTP traffic by route and status, the child, sessions and
@@ -22,12 +23,15 @@ export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
-  app.addHook("onResponse", async (request, reply) => {
-    // The route pattern, not the URL, keeps label cardinality bounded.
-    const route = request.routeOptions.url ?? "unmatched";
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
+  app.addHook(
+    "onResponse",
+    inlineHook((request, reply) => {
+      // The route pattern, not the URL, keeps label cardinality bounded.
+      const route = request.routeOptions.url ?? "unmatched";
+      requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    }),
+  );
 
   const flush = new Histogram({
     name: "codexd_store_flush_duration_seconds",

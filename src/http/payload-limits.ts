@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { ProblemError } from "../errors.js";
+import { inlineHook } from "./inline-hook.js";
 
 type Limits = ResolvedConfig["limits"];
 type Body = Record<string, unknown>;
@@ -64,8 +65,11 @@ export function checkPayload(request: Pick<FastifyRequest, "method" | "body" | "
  * small. A request over a limit changes nothing.
  */
 export function installPayloadLimits(app: FastifyInstance, limits: Limits): void {
-  app.addHook("preHandler", async (request) => {
-    const problem = checkPayload(request, limits);
-    if (problem) throw problem;
-  });
+  app.addHook(
+    "preHandler",
+    inlineHook((request) => {
+      const problem = checkPayload(request, limits);
+      if (problem) throw problem;
+    }),
+  );
 }

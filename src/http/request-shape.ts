@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ProblemError } from "../errors.js";
+import { inlineHook } from "./inline-hook.js";
 import { routeNotFound } from "./problem-handler.js";
 
 /**
@@ -8,11 +9,14 @@ import { routeNotFound } from "./problem-handler.js";
  * the host allow-list, which would otherwise call a missing Host a foreign one.
  */
 export function requireHost(app: FastifyInstance): void {
-  app.addHook("onRequest", async (request) => {
-    if (request.headers.host === undefined && request.raw.httpVersion !== "1.0") {
-      throw new ProblemError(400, "CODEXD_HOST_REQUIRED", "Host header required", "HTTP/1.1 requests must carry a Host header");
-    }
-  });
+  app.addHook(
+    "onRequest",
+    inlineHook((request) => {
+      if (request.headers.host === undefined && request.raw.httpVersion !== "1.0") {
+        throw new ProblemError(400, "CODEXD_HOST_REQUIRED", "Host header required", "HTTP/1.1 requests must carry a Host header");
+      }
+    }),
+  );
 }
 
 /**
@@ -22,10 +26,13 @@ export function requireHost(app: FastifyInstance): void {
  * path are refused earlier, with the other request targets that read differently once decoded.
  */
 export function exactPaths(app: FastifyInstance): void {
-  app.addHook("onRequest", async (request) => {
-    const params = request.params as Record<string, unknown> | undefined;
-    if (params && Object.values(params).some((value) => value === "")) {
-      throw new ProblemError(404, "CODEXD_ROUTE_NOT_FOUND", "Not found", routeNotFound(request).detail);
-    }
-  });
+  app.addHook(
+    "onRequest",
+    inlineHook((request) => {
+      const params = request.params as Record<string, unknown> | undefined;
+      if (params && Object.values(params).some((value) => value === "")) {
+        throw new ProblemError(404, "CODEXD_ROUTE_NOT_FOUND", "Not found", routeNotFound(request).detail);
+      }
+    }),
+  );
 }

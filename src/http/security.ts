@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { isLoopback } from "../config.js";
 import { ProblemError } from "../errors.js";
+import { inlineHook } from "./inline-hook.js";
 import { requestTargetProblem } from "./request-target.js";
 
 declare module "fastify" {
@@ -50,7 +51,9 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
   const origins = new Set(allowedOrigins.map((o) => o.replace(/\/$/, "").toLowerCase()));
   const expected = token ? digest(token) : null;
 
-  app.addHook("onRequest", async (request: FastifyRequest) => {
+  app.addHook(
+    "onRequest",
+    inlineHook((request: FastifyRequest) => {
     const hostHeader = request.headers.host ?? "";
     const name = hostName(hostHeader).toLowerCase();
     // Bound to all interfaces (only allowed with a token), any name reaching us is accepted.
@@ -72,7 +75,8 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
     }
     const targetProblem = requestTargetProblem(request.raw.url ?? "");
     if (targetProblem !== null) throw new ProblemError(400, "CODEXD_BAD_URL", "Malformed URL", `Request target refused: ${targetProblem}`);
-  });
+    }),
+  );
 
   if (rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
