@@ -15,7 +15,8 @@
  * 3. Rounds (ROUNDS, default 2): in each, every target once for DURATION_S at 50 connections,
  *    bare and daemon interleaved (hello, status, then per list route: stringify, bytes, daemon).
  *    Ratios use the medians over the rounds; each target's line says met or not:
- *      status                          >= 0.5 x hello, p99 < 10 ms
+ *      status                          >= 0.5 x hello, p99 < 10 ms (its ratio to bytes:status,
+ *                                      the same bytes from the bare app, is printed beside)
  *      runs, sessions, events, approvals pages >= 1.0 x stringify (stretch >= 0.5 x bytes)
  *      events after an old cursor (read from disk) >= 0.5 x events of the cached tail, for one
  *      cursor asked again and again (events-old) and for 500 cursors all over the log (events-spread)
