@@ -368,7 +368,7 @@ export class ChildSupervisor {
         if (this.proc !== proc || this.state.status !== "starting") return;
         await this.transition("running", "ready", { readyAt: new Date().toISOString(), protocol, lastError: null }, { readyMs: Date.now() - this.spawnedAtMs });
         this.startLiveness(proc);
-        this.account.retryWhileUnknown(proc.connection, this.requestTimeoutMs, () => this.proc === proc && !this.closed);
+        this.account.retryWhileUnknown(proc.connection, this.requestTimeoutMs, () => this.proc === proc && !this.closed && !this.ending.has(proc));
       });
     } catch (error) {
       if (!proc.alive) return; // the exit handler reports it

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { CodexAccountState } from "../../schemas/status.js";
 import type { StateStore } from "../state/store.js";
 import type { JsonRpcConnection } from "./jsonrpc-connection.js";
+import { JsonRpcTimeoutError } from "./jsonrpc-errors.js";
 import { parseAs } from "./protocol.js";
 
 /** `account/read` as the pinned CLI answers it; only the fields shown (never tokens or e-mail). */
@@ -28,6 +29,11 @@ const UNKNOWN: CodexAccountState = { status: "unknown", signedIn: null, authMode
 export class CodexAccount {
   private current: CodexAccountState = UNKNOWN;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Reads started so far; a read's answer counts only when no later one was started. */
+  private reads = 0;
+  /** Bumped by stopRetrying: a retry of an earlier chain asks no more. */
+  private chain = 0;
+  private lastReadTimedOut = false;
 
   constructor(private readonly deps: { store: StateStore; logger: Logger }) {}
 
@@ -41,7 +47,10 @@ export class CodexAccount {
   }
 
   async refresh(connection: JsonRpcConnection, timeoutMs: number): Promise<void> {
+    // Reads overlap (a slow retry, then account/updated): the one asked last decides.
+    const read = ++this.reads;
     let next: CodexAccountState;
+    let timedOut = false;
     try {
       const parsed = parseAs(GetAccountResult, await connection.request("account/read", { refreshToken: false }, { timeoutMs }));
       if (!parsed) throw new Error("account/read answered in an unexpected shape");
@@ -56,34 +65,44 @@ export class CodexAccount {
         error: null,
       };
     } catch (error) {
+      timedOut = error instanceof JsonRpcTimeoutError;
       next = { ...UNKNOWN, checkedAt: new Date().toISOString(), error: `account/read failed: ${(error as Error).message}` };
     }
-    const changed = JSON.stringify({ ...next, checkedAt: null }) !== JSON.stringify({ ...this.current, checkedAt: null });
+    if (read !== this.reads) return;
+    this.lastReadTimedOut = timedOut;
+    // A read failing again (with another message) is not news: one event says the account is unknown.
+    const key = (state: CodexAccountState) => JSON.stringify({ ...state, checkedAt: null, error: state.error !== null });
+    const changed = key(next) !== key(this.current);
     this.current = next;
     if (changed) await this.record(next);
   }
 
   /**
-   * While the account is unknown (the read at ready answered too late, or failed), read it again,
-   * waiting longer each time, until a read answers or `stillCurrent` says the child is gone.
-   * Without this a child that was slow once stays "unknown" for its whole life.
+   * After a read at ready that timed out, read again, waiting longer each time, until a read
+   * answers or `stillCurrent` says the child is gone. Without this a child that was slow once
+   * stays "unknown" for its whole life. A read refused outright is not asked again: the answer
+   * would be the same (account/updated still triggers a read).
    */
   retryWhileUnknown(connection: JsonRpcConnection, timeoutMs: number, stillCurrent: () => boolean): void {
     this.stopRetrying();
+    const chain = this.chain;
+    const wanted = () => chain === this.chain && stillCurrent() && this.current.status === "unknown" && this.lastReadTimedOut;
     const attempt = (delayMs: number) => {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
-        if (!stillCurrent() || this.current.status !== "unknown") return;
+        if (!wanted()) return;
         void this.refresh(connection, timeoutMs).then(() => {
-          if (stillCurrent() && this.current.status === "unknown" && this.retryTimer === null) attempt(Math.min(delayMs * 2, RETRY_MAX_MS));
+          if (wanted()) attempt(Math.min(delayMs * 2, RETRY_MAX_MS));
         });
       }, delayMs);
       this.retryTimer.unref();
     };
-    if (this.current.status === "unknown") attempt(RETRY_FIRST_MS);
+    if (wanted()) attempt(RETRY_FIRST_MS);
   }
 
+  /** End the retries of the current child, one already asking included. */
   stopRetrying(): void {
+    this.chain++;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
