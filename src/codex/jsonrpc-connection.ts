@@ -173,7 +173,11 @@ export class JsonRpcConnection {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => this.abandon(id)?.reject(signal?.reason);
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => this.abandon(id)?.reject(new JsonRpcTimeoutError(method, timeoutMs)), Math.min(timeoutMs, MAX_TIMER_MS));
+        // Judged after the input that is already waiting is read (setImmediate runs after the
+        // poll phase): when the loop was blocked past the deadline (a long synchronous start-up,
+        // a loaded machine), an answer that came in time is not mistaken for none.
+        const expire = () => setImmediate(() => this.abandon(id)?.reject(new JsonRpcTimeoutError(method, timeoutMs)));
+        timer = setTimeout(expire, Math.min(timeoutMs, MAX_TIMER_MS));
       }
       signal?.addEventListener("abort", onAbort, { once: true });
       this.pending.set(id, {

@@ -103,8 +103,11 @@ describe("the account at child ready", { timeout: 90_000 }, () => {
     const after = (await api.get("/v1/status")).body;
     expect(after.codex.account).toMatchObject({ status: "signedIn", signedIn: true, authMode: "chatgpt", planType: "pro", requiresOpenaiAuth: true });
     expect(JSON.stringify(after)).not.toContain("fake@example.invalid");
+    // On a loaded machine the read at ready may time out first: recorded as unknown, then asked again.
     const accountEvents = await api.events({ type: "codex.account" });
-    expect(accountEvents.map((e) => [e.level, e.detail?.status])).toEqual([["warn", "signedOut"], ["info", "signedIn"]]);
+    const [timedOut, known] = [accountEvents.filter((e) => e.detail?.status === "unknown"), accountEvents.filter((e) => e.detail?.status !== "unknown")];
+    expect(known.map((e) => [e.level, e.detail?.status])).toEqual([["warn", "signedOut"], ["info", "signedIn"]]);
+    for (const e of timedOut) expect(e.detail?.error).toMatch(/timed out/);
   });
 });
 

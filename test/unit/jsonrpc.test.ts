@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough, Writable, type Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import {
@@ -594,6 +597,39 @@ describe("JsonRpcConnection against a real child process", () => {
     expect(conn.closeReason).toBe("input ended");
     expect(conn.notify("after exit")).toBe(false);
     conn.close("cleanup", { endOutput: true }); // stdin of a dead child: must not throw
+  });
+
+  it("takes an answer that arrived while the event loop was blocked past the timeout, instead of timing out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codexd-rpc-"));
+    const answered = join(dir, "answered");
+    // Answers at once, then says so in a file: the test knows the answer is in the pipe.
+    const script = `
+      require("node:readline").createInterface({ input: process.stdin }).on("line", (line) => {
+        const msg = JSON.parse(line);
+        if (msg.method === "hang") return;
+        process.stdout.write(JSON.stringify({ id: msg.id, result: msg.params }) + "\\n", () => {
+          if (msg.method === "mark") require("node:fs").writeFileSync(${JSON.stringify(answered)}, "");
+        });
+      });`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+    const conn = new JsonRpcConnection({ input: child.stdout, output: child.stdin });
+    try {
+      await expect(conn.request("warm", 1)).resolves.toBe(1);
+      const asked = conn.request("mark", 2, { timeoutMs: 50 });
+      // Blocked (a long synchronous start-up, a loaded machine) until the answer is in the pipe
+      // and the timeout is long past: both are due when the loop runs again.
+      const started = Date.now();
+      const deadline = started + 60_000;
+      while ((!existsSync(answered) || Date.now() - started < 200) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      expect(existsSync(answered)).toBe(true);
+      await expect(asked).resolves.toBe(2);
+      // A request with no answer still times out.
+      await expect(conn.request("hang", 3, { timeoutMs: 50 })).rejects.toBeInstanceOf(JsonRpcTimeoutError);
+    } finally {
+      conn.close("done", { endOutput: true });
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("turns EPIPE from a child that closed its stdin into a closed connection", async () => {
