@@ -54,27 +54,27 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
   app.addHook(
     "onRequest",
     inlineHook((request: FastifyRequest) => {
-    const hostHeader = request.headers.host ?? "";
-    const name = hostName(hostHeader).toLowerCase();
-    // Bound to all interfaces (only allowed with a token), any name reaching us is accepted.
-    if (!anyHost && !hosts.has(name) && !isLoopback(name)) {
-      throw new ProblemError(403, "CODEXD_HOST_NOT_ALLOWED", "Host not allowed", `Host ${JSON.stringify(hostHeader)} is not this daemon's (add it to CODEXD_ALLOWED_HOSTS)`);
-    }
-    const origin = request.headers.origin;
-    if (origin !== undefined) {
-      const own = `http://${hostHeader}`.toLowerCase();
-      if (origin.toLowerCase() !== own && !origins.has(origin.replace(/\/$/, "").toLowerCase())) {
-        throw new ProblemError(403, "CODEXD_ORIGIN_NOT_ALLOWED", "Origin not allowed", `Origin ${JSON.stringify(origin)} may not call this daemon (add it to CODEXD_ALLOWED_ORIGINS)`);
+      const hostHeader = request.headers.host ?? "";
+      const name = hostName(hostHeader).toLowerCase();
+      // Bound to all interfaces (only allowed with a token), any name reaching us is accepted.
+      if (!anyHost && !hosts.has(name) && !isLoopback(name)) {
+        throw new ProblemError(403, "CODEXD_HOST_NOT_ALLOWED", "Host not allowed", `Host ${JSON.stringify(hostHeader)} is not this daemon's (add it to CODEXD_ALLOWED_HOSTS)`);
       }
-    }
-    if (expected && !isOpenRoute(request.routeOptions.config)) {
-      const presented = bearerToken(request.headers.authorization);
-      if (!presented || !timingSafeEqual(digest(presented), expected)) {
-        throw new ProblemError(401, "CODEXD_UNAUTHORIZED", "Unauthorized", "A valid bearer token is required", {}, { "www-authenticate": 'Bearer realm="codexd"' });
+      const origin = request.headers.origin;
+      if (origin !== undefined) {
+        const own = `http://${hostHeader}`.toLowerCase();
+        if (origin.toLowerCase() !== own && !origins.has(origin.replace(/\/$/, "").toLowerCase())) {
+          throw new ProblemError(403, "CODEXD_ORIGIN_NOT_ALLOWED", "Origin not allowed", `Origin ${JSON.stringify(origin)} may not call this daemon (add it to CODEXD_ALLOWED_ORIGINS)`);
+        }
       }
-    }
-    const targetProblem = requestTargetProblem(request.raw.url ?? "");
-    if (targetProblem !== null) throw new ProblemError(400, "CODEXD_BAD_URL", "Malformed URL", `Request target refused: ${targetProblem}`);
+      if (expected && !isOpenRoute(request.routeOptions.config)) {
+        const presented = bearerToken(request.headers.authorization);
+        if (!presented || !timingSafeEqual(digest(presented), expected)) {
+          throw new ProblemError(401, "CODEXD_UNAUTHORIZED", "Unauthorized", "A valid bearer token is required", {}, { "www-authenticate": 'Bearer realm="codexd"' });
+        }
+      }
+      const targetProblem = requestTargetProblem(request.raw.url ?? "");
+      if (targetProblem !== null) throw new ProblemError(400, "CODEXD_BAD_URL", "Malformed URL", `Request target refused: ${targetProblem}`);
     }),
   );
 

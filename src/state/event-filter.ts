@@ -1,5 +1,5 @@
 import type { EventLevel } from "../../schemas/common.js";
-import type { CodexdEvent, EventQuery } from "../../schemas/events.js";
+import { EventQuery, type CodexdEvent } from "../../schemas/events.js";
 
 const LEVEL_RANK: Record<EventLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
@@ -17,7 +17,10 @@ export function matchesEventQuery(event: CodexdEvent, query: Omit<EventQuery, "a
   return true;
 }
 
+/** The query's selectors: every field of its schema but the cursor and the page size. */
+const FILTER_KEYS = Object.keys(EventQuery.properties).filter((key) => key !== "after" && key !== "limit") as Array<keyof EventQuery>;
+
 /** Whether a query selects by anything but its cursor and page size. */
-export function hasEventFilter(query: Omit<EventQuery, "after" | "limit">): boolean {
-  return query.type !== undefined || query.level !== undefined || query.sessionId !== undefined || query.runId !== undefined;
+export function hasEventFilter(query: EventQuery): boolean {
+  return FILTER_KEYS.some((key) => query[key] !== undefined);
 }

@@ -29,6 +29,8 @@ export interface TailRepair {
 export class EventLog {
   private handle: FileHandle | null = null;
   private size = 0;
+  /** The last append failed and could not be cut off: part of it may end the file. */
+  private tornTail = false;
   /** Seq of the oldest event still on disk (live or rotated), kept current across rotations. */
   oldestSeq: number | null = null;
   /** Bumped when a rotation starts and when it ends (odd while renaming), so a reader can tell its list of files is not a consistent one. */
@@ -96,7 +98,10 @@ export class EventLog {
   /** Append pre-serialized lines (each ending in "\n") durably. */
   async append(text: string): Promise<void> {
     const handle = this.requireOpen();
-    const data = Buffer.from(text, "utf8");
+    // After a batch that could not be cut off, a newline first: its torn last line stays a line
+    // of its own (left out by readers) instead of running into this batch's first.
+    const torn = this.tornTail;
+    const data = Buffer.from(torn ? `\n${text}` : text, "utf8");
     const before = this.size;
     try {
       let written = 0;
@@ -106,12 +111,14 @@ export class EventLog {
       }
       await handle.datasync();
       this.size += data.length;
+      this.tornTail = false;
       this.oldestSeq ??= firstSeqIn(text);
       const first = firstSeqIn(text);
       if (first !== null) {
         this.liveFirstSeq ??= first;
         const points = this.pointsOf(this.liveFirstSeq);
-        if (points.lastOffset === null || before - points.lastOffset >= PROBE) points.add(first, before);
+        // After a torn batch the writer's count of bytes is short of the file's: no point from it.
+        if (!torn && (points.lastOffset === null || before - points.lastOffset >= PROBE)) points.add(first, before);
       }
     } catch (error) {
       // Leave no partial batch behind: the records were not acknowledged. When even that fails,
@@ -120,6 +127,7 @@ export class EventLog {
         () => true,
         () => false,
       );
+      if (!cut) this.tornTail = true;
       if (!cut && error && typeof error === "object") Object.assign(error, { partial: true });
       throw error;
     }
@@ -178,12 +186,13 @@ export class EventLog {
   }
 
   /**
-   * Events with seq > after, in order, up to limit, that pass the filter. Seqs grow along the
-   * files, so the cursor is found by bisecting byte offsets (about log2(size / 16 KiB) small reads
-   * per file) instead of reading from the start: the cost of a page does not grow with history.
+   * Events with seq in (after, through], in order, up to limit, that pass the filter. Seqs grow
+   * along the files, so the cursor is found by bisecting byte offsets (about log2(size / 16 KiB)
+   * small reads per file) instead of reading from the start: the cost of a page does not grow
+   * with history. `through` (the durable seq) also ends the walk: nothing past it is read.
    */
-  readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean): Promise<CodexdEvent[]> {
-    return this.collect(after, limit, keep, async (place, part) => {
+  readAfter(after: number, limit: number, keep: (e: CodexdEvent) => boolean, through = Infinity): Promise<CodexdEvent[]> {
+    return this.collect(after, limit, through, keep, async (place, part) => {
       const segment = await this.segmentAt(place, part);
       return segment && { end: segment.end, items: segment.events };
     });
@@ -195,21 +204,28 @@ export class EventLog {
    * at all (the text is what a page sends); a kept segment gives the text its events were parsed from.
    */
   readJsonAfter(after: number, limit: number, through: number): Promise<LogLine[]> {
-    return this.collect(after, limit, (line) => line.seq <= through, async (place, part) => {
-      if (this.segments.covering(place.first, place.at) === undefined && !this.segments.admit(place.first, place.at)) {
+    return this.collect(after, limit, through, () => true, async (place, part) => {
+      const kept = this.segments.covering(place.first, place.at) ?? (this.segments.admit(place.first, place.at) ? await this.readAndKeep(place) : undefined);
+      if (kept === undefined) {
         const read = await readLogLines(place.handles[place.i]!, place.at, READ_CHUNK, this.segments.nextStart(place.first, place.at), part);
         return read && { end: read.end, items: read.lines };
       }
-      const segment = await this.segmentAt(place, part, true);
-      return segment && { end: segment.end, items: segment.events.map((e) => ({ seq: e.seq, json: jsonOf(e) })) };
+      return kept && { end: kept.end, items: textOf(kept.events, part) };
     });
   }
 
   /**
    * The walk both reads share: from the file holding the cursor, one stretch of lines after
-   * another (`read`), each item taken while its seq is above what was seen, until `limit` are in.
+   * another (`read`), each item taken while its seq is above what was seen, until `limit` are in
+   * or a seq is past `through`.
    */
-  private async collect<T extends { readonly seq: number }>(after: number, limit: number, keep: (item: T) => boolean, read: (place: Place, part: PartialRead) => Promise<{ end: number; items: readonly T[] } | null>): Promise<T[]> {
+  private async collect<T extends { readonly seq: number }>(
+    after: number,
+    limit: number,
+    through: number,
+    keep: (item: T) => boolean,
+    read: (place: Place, part: PartialRead) => Promise<{ end: number; items: readonly T[] } | null>,
+  ): Promise<T[]> {
     const lease = await this.reads.acquire();
     const { handles, generation } = lease;
     try {
@@ -235,6 +251,7 @@ export class EventLog {
           // at or before the cursor. Seqs grow along a file, so those are the ones not above `seen`.
           for (const item of stretch.items) {
             if (item.seq <= seen) continue;
+            if (item.seq > through) return out;
             seen = item.seq;
             if (!keep(item)) continue;
             out.push(item);
@@ -251,21 +268,25 @@ export class EventLog {
 
   /**
    * The lines of a file of a snapshot from the line starting at `at`: a kept segment holding
-   * that line; else, on a first read from there, what `part` asks for (unless `admitted`: the
-   * caller asked the cache already); else read and parsed whole, and kept when their bytes can no
-   * longer change: a rotated file's, or the live file's below the durable size (an append that
-   * fails is cut off, and its seqs are written again).
+   * that line; else, on a first read from there, what `part` asks for; else read whole and kept.
    */
-  private async segmentAt(place: Place, part: PartialRead, admitted = false): Promise<Segment | null> {
-    const { handles, i, generation, first, at } = place;
-    const kept = this.segments.covering(first, at);
+  private async segmentAt(place: Place, part: PartialRead): Promise<Segment | null> {
+    const kept = this.segments.covering(place.first, place.at);
     if (kept) return kept;
-    const stopAt = this.segments.nextStart(first, at);
+    if (this.segments.admit(place.first, place.at)) return this.readAndKeep(place);
     // A first read from here: only the lines this reader needs, parsed for it alone.
-    if (!admitted && !this.segments.admit(first, at)) return (await readSegment(handles[i]!, at, READ_CHUNK, stopAt, part))?.segment ?? null;
+    return (await readSegment(place.handles[place.i]!, place.at, READ_CHUNK, this.segments.nextStart(place.first, place.at), part))?.segment ?? null;
+  }
+
+  /**
+   * The lines from `at` read and parsed whole, and kept when their bytes can no longer change: a
+   * rotated file's, or the live file's below the durable size (an append that fails is cut off,
+   * and its seqs are written again).
+   */
+  private async readAndKeep({ handles, i, generation, first, at }: Place): Promise<Segment | null> {
     const live = i === handles.length - 1 && generation === this.generation;
     const durableEnd = live ? this.size : Infinity;
-    const read = await readSegment(handles[i]!, at, READ_CHUNK, stopAt);
+    const read = await readSegment(handles[i]!, at, READ_CHUNK, this.segments.nextStart(first, at));
     if (read === null) return null;
     const { segment, final } = read;
     // A short read at the live file's end is not kept: the next one from `at` reads further.
@@ -396,6 +417,17 @@ interface Place {
 }
 
 const READ_CHUNK = 64 * 1024;
+
+/** The text of a kept segment's events a reader takes: after its cursor, as many as it wants. */
+function textOf(events: readonly CodexdEvent[], part: PartialRead): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const event of events) {
+    if (event.seq <= part.skipThrough) continue;
+    lines.push({ seq: event.seq, json: jsonOf(event) });
+    if (lines.length >= part.maxEvents) break;
+  }
+  return lines;
+}
 const PROBE = 16 * 1024;
 
 /** Sizes of rotated files, by read handle: such a file is never written again. */

@@ -174,7 +174,7 @@ export async function readLogLines(handle: FileHandle, start: number, chunkBytes
     let seq = seqPrefix(buf, from, nl);
     if (seq !== null && seq <= part.skipThrough) continue;
     let json: string;
-    if (seq !== null && seq >= 1 && Number.isSafeInteger(seq) && buf[nl - 1] === 0x7d) json = buf.toString("utf8", from, nl);
+    if (seq !== null && seq >= 1 && Number.isSafeInteger(seq) && isWholeObject(buf, from, nl)) json = buf.toString("utf8", from, nl);
     else {
       const event = parseEvent(buf.toString("utf8", from, nl));
       if (!event || event.seq <= part.skipThrough) continue;
@@ -226,10 +226,11 @@ const SEQ_PREFIX = Buffer.from('{"seq":');
 
 /**
  * The seq of a line the store wrote (`{"seq":<digits>,...`) read from its bytes, without parsing
- * the line; null for any other shape.
+ * the line; null for any other shape (a leading zero included: that is not JSON).
  */
 function seqPrefix(buf: Buffer, start: number, end: number): number | null {
   if (end - start < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, start, start + SEQ_PREFIX.length) !== 0) return null;
+  if (buf[start + SEQ_PREFIX.length] === 0x30) return null;
   let seq = 0;
   for (let i = start + SEQ_PREFIX.length; i < end && i < start + SEQ_PREFIX.length + 16; i++) {
     const byte = buf[i]!;
@@ -240,15 +241,34 @@ function seqPrefix(buf: Buffer, start: number, end: number): number | null {
   return null;
 }
 
+/**
+ * Whether the bytes from `start` to `end` are one whole JSON object as far as its quotes and
+ * brackets tell: the outermost bracket closes on the last byte and every string ends. Not a full
+ * parse; it catches what damage leaves in a log (a line cut short, the rest of a torn batch run
+ * into the next line) at a fraction of the cost: one pass over the bytes, nothing allocated.
+ */
+export function isWholeObject(buf: Buffer, start: number, end: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const byte = buf[i]!;
+    if (inString) {
+      if (byte === 0x5c) i++; // an escape: the next byte is part of it
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if (byte === 0x7d || byte === 0x5d) {
+      depth--;
+      if (depth <= 0) return depth === 0 && i === end - 1;
+    } else if (depth === 0) return false;
+  }
+  return false;
+}
+
 /** The seq of one line: from its first bytes when the store wrote it, else parsed (null when it is not an event). */
 export function lineSeq(line: string): number | null {
-  if (line.startsWith('{"seq":') && line.endsWith("}")) {
-    const comma = line.indexOf(",", SEQ_PREFIX.length);
-    const digits = comma > SEQ_PREFIX.length && comma <= SEQ_PREFIX.length + 16 ? line.slice(SEQ_PREFIX.length, comma) : "";
-    const seq = /^\d+$/.test(digits) ? Number(digits) : NaN;
-    if (Number.isSafeInteger(seq) && seq >= 1) return seq;
-  }
-  return parseEvent(line)?.seq ?? null;
+  const buf = Buffer.from(line, "utf8");
+  return seqPrefix(buf, 0, buf.length) ?? parseEvent(line)?.seq ?? null;
 }
 
 /** A segment's events frozen, so that one parse can be handed to every reader. */

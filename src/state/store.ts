@@ -534,7 +534,8 @@ export class StateStore {
   /** Events read back from events.jsonl, with their details bounded as when they were recorded. */
   private boundRead(events: CodexdEvent[]): CodexdEvent[] {
     const max = this.config.limits.eventDetailBytes;
-    return events.map((e) => (e.detail && jsonOf(e).length > max && jsonBytes(e.detail) > max ? deepFreeze(this.boundedEvent(e) ?? e) : e));
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only a longer text can be over the limit.
+    return events.map((e) => (e.detail && jsonOf(e).length * 3 > max && jsonBytes(e.detail) > max ? deepFreeze(this.boundedEvent(e) ?? e) : e));
   }
 
   /** `line` goes to events.jsonl; `shown` is the JSON of `event` as readers get it (the same text unless the detail was cut). */
@@ -603,7 +604,7 @@ export class StateStore {
     const keep = (e: CodexdEvent) => e.seq <= durable && matchesEventQuery(e, query);
     const events = this.recent.covers(after)
       ? this.recent.after(after, limit, keep)
-      : this.boundRead(await this.eventLog.readAfter(after, limit, keep));
+      : this.boundRead(await this.eventLog.readAfter(after, limit, keep, durable));
     return { events, oldestSeq: this.oldestEventSeq, lastSeq: durable };
   }
 
@@ -621,7 +622,8 @@ export class StateStore {
     const durable = this.durableSeq;
     const max = this.config.limits.eventDetailBytes;
     const lines = await this.eventLog.readJsonAfter(after, query.limit ?? 100, durable);
-    return { lines: lines.map((line) => (line.json.length > max ? this.boundLine(line) : line)), oldestSeq: this.oldestEventSeq, lastSeq: durable };
+    // A UTF-16 unit is at most 3 bytes of UTF-8: shorter lines cannot be over the limit.
+    return { lines: lines.map((line) => (line.json.length * 3 > max ? this.boundLine(line) : line)), oldestSeq: this.oldestEventSeq, lastSeq: durable };
   }
 
   private boundLine(line: LogLine): LogLine {

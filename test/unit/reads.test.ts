@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, readlink, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CodexdEvent } from "../../schemas/events.js";
@@ -332,19 +332,27 @@ describe("event pages read from the log", () => {
       const { seq: _, ...rest } = event;
       events.push(JSON.stringify(seq % 300 === 7 ? { ...rest, seq } : event));
       lines.push(events.at(-1)!);
-      if (seq % 500 === 0) lines.push("not json at all", `{"seq":0,"type":"t"}`, `{"seq":99999999999999999,"type":"t"}`, `{"seq":${seq + 1},"torn":`);
+      if (seq % 500 === 0) {
+        lines.push("not json at all", `{"seq":0,"type":"t"}`, `{"seq":99999999999999999,"type":"t"}`, `{"seq":${seq + 1},"torn":`);
+        // Damage that still starts like a line the store wrote and ends in a brace: a line cut
+        // after a nested object, a torn batch run into the next one, a seq with a leading zero.
+        lines.push(`{"seq":${seq + 1},"detail":{"a":{"b":1}}`, `{"seq":${seq + 1},"message":"tor{"seq":${seq + 2},"type":"t","detail":null}`, `{"seq":0${seq + 1},"type":"t"}`);
+      }
     }
     await writeFile(path, `${lines.join("\n")}\n`);
-    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes: 1024 * 1024 });
-    await log.open();
-    for (const after of [0, 499, 500, 501, 1234, 2999, 3000]) {
-      const seqs = [1, 2, 3, 4, 5].map((k) => after + k).filter((s) => s <= 3000);
-      const got = await log.readAfter(after, 5, () => true);
-      expect(got.map((e) => e.seq)).toEqual(seqs);
-      // As text, twice: a first read passes over them by their bytes, a second parses what it keeps.
-      for (let i = 0; i < 2; i++) expect(await log.readJsonAfter(after, 5, Infinity)).toEqual(seqs.map((seq) => ({ seq, json: events[seq - 1] })));
+    // Without a read cache every read is a first read: text taken by its bytes, never parsed
+    // unless it looks damaged. With one, the cache's parsed segments are read as well.
+    for (const readCacheBytes of [0, 1024 * 1024]) {
+      const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes });
+      await log.open();
+      for (const after of [0, 499, 500, 501, 1234, 1499, 1500, 2999, 3000]) {
+        const seqs = [1, 2, 3, 4, 5].map((k) => after + k).filter((s) => s <= 3000);
+        const got = await log.readAfter(after, 5, () => true);
+        expect(got.map((e) => e.seq)).toEqual(seqs);
+        for (let i = 0; i < 2; i++) expect(await log.readJsonAfter(after, 5, Infinity), `after ${after}`).toEqual(seqs.map((seq) => ({ seq, json: events[seq - 1] })));
+      }
+      await log.close();
     }
-    await log.close();
   });
 
   it("gives the same store pages from the cache and from disk, and the page JSON is the JSON of the page", async () => {
@@ -369,9 +377,46 @@ describe("event pages read from the log", () => {
     const page = await limited.queryEvents({ after: 0, limit: 3 });
     expect(page.events[0]!.detail).toMatchObject({ text: expect.stringContaining("y") });
     expect(JSON.stringify(page.events[0]).length).toBeLessThan(2048);
-    for (const query of [{ after: 0, limit: 3 }, { after: 0, limit: 3, type: "big" }]) {
+    // Over the limit in bytes, not in characters: 600 "é" are 1,200 bytes in about 700 characters.
+    await limited.recordEvent({ level: "info", type: "wide", message: "wide", detail: { text: "é".repeat(600) } });
+    for (let i = 0; i < 10; i++) await limited.recordEvent({ level: "info", type: "small", message: `t${i}`, detail: { i } });
+    const wide = (await limited.queryEvents({ type: "wide" })).events[0]!;
+    expect(wide.detail).toMatchObject({ truncated: true });
+    for (const query of [{ after: 0, limit: 3 }, { after: 0, limit: 3, type: "big" }, { after: wide.seq - 1, limit: 2 }]) {
       expect((await limited.queryEventJson(query)).lines.map((l) => l.json)).toEqual((await limited.queryEvents(query)).events.map((e) => JSON.stringify(e)));
     }
+    expect((await limited.queryEventJson({ after: wide.seq - 1, limit: 1 })).lines[0]!.json).toBe(JSON.stringify(wide));
+  });
+
+  it("keeps the batch after one that failed and could not be cut off: its first event is not lost in the torn line", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes: 0 });
+    await log.open();
+    const line = (seq: number) => JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: `m${seq}`, detail: { n: seq } });
+    const batch = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => `${line(from + k)}\n`).join("");
+    await log.append(batch(1, 10));
+    // The disk fills mid-write and the cut fails too: half of the batch stays in the file.
+    const handle = (log as unknown as { handle: FileHandle }).handle;
+    const { write, truncate } = handle;
+    handle.write = (async (data: Buffer, offset: number, length: number) => {
+      await (write as (b: Buffer, o: number, l: number) => Promise<unknown>).call(handle, data, offset, Math.floor(length / 2) + 7);
+      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    }) as unknown as typeof handle.write;
+    handle.truncate = (async () => {
+      throw Object.assign(new Error("i/o error"), { code: "EIO" });
+    }) as unknown as typeof handle.truncate;
+    await expect(log.append(batch(11, 20))).rejects.toMatchObject({ code: "ENOSPC", partial: true });
+    handle.write = write;
+    handle.truncate = truncate;
+    // The store never uses a torn batch's seqs again.
+    await log.append(batch(21, 30));
+    const expected = [...Array.from({ length: 10 }, (_, k) => 1 + k), ...(await fullScan(path)).map((e) => e.seq).filter((seq) => seq > 10 && seq < 21), ...Array.from({ length: 10 }, (_, k) => 21 + k)];
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(expected);
+    expect(await log.readJsonAfter(0, 100, Infinity)).toEqual(expected.map((seq) => ({ seq, json: line(seq) })));
+    expect(expected.slice(-10)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+    await log.close();
   });
 });
 
