@@ -110,14 +110,15 @@ export class EventLog {
         written += bytesWritten;
       }
       await handle.datasync();
-      this.size += data.length;
+      // After a torn batch the writer's count missed its bytes: the file says how long it is.
+      this.size = torn ? (await handle.stat()).size : this.size + data.length;
       this.tornTail = false;
       this.oldestSeq ??= firstSeqIn(text);
       const first = firstSeqIn(text);
       if (first !== null) {
         this.liveFirstSeq ??= first;
         const points = this.pointsOf(this.liveFirstSeq);
-        // After a torn batch the writer's count of bytes is short of the file's: no point from it.
+        // After a torn batch `before` was short of where this batch starts: no point from it.
         if (!torn && (points.lastOffset === null || before - points.lastOffset >= PROBE)) points.add(first, before);
       }
     } catch (error) {

@@ -416,6 +416,10 @@ describe("event pages read from the log", () => {
     expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(expected);
     expect(await log.readJsonAfter(0, 100, Infinity)).toEqual(expected.map((seq) => ({ seq, json: line(seq) })));
     expect(expected.slice(-10)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+    // Cursors inside the batch after the torn one, and the writer's count of bytes is the file's again.
+    for (const after of [21, 25, 29]) expect((await log.readJsonAfter(after, 2, Infinity)).map((l) => l.seq)).toEqual([after + 1, after + 2].filter((seq) => seq <= 30));
+    await log.append(batch(31, 31));
+    expect((log as unknown as { size: number }).size).toBe((await readFile(path)).length);
     await log.close();
   });
 });
