@@ -66,7 +66,9 @@ describe("the account at child ready", { timeout: 90_000 }, () => {
   });
 
   it("an account read answered too late at ready is asked again until one answers: unknown first, then known", async () => {
-    const { api } = await start({ childExtra: { FAKE_APP_SERVER_FAULTS: "slow-account", FAKE_ACCOUNT_DELAY_MS: "4000", FAKE_REQUIRES_OPENAI_AUTH: "1" } });
+    // Far later than the 2 s codexd waits at ready: a timeout is judged once the input already
+    // waiting is read, so on a starved machine an answer only a little late would still count.
+    const { api } = await start({ childExtra: { FAKE_APP_SERVER_FAULTS: "slow-account", FAKE_ACCOUNT_DELAY_MS: "120000", FAKE_REQUIRES_OPENAI_AUTH: "1" } });
     const known = await waitUntil(async () => {
       const body = (await api.get("/v1/status")).body;
       return body.codex.account.status !== "unknown" && body;
