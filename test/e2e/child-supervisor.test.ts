@@ -280,7 +280,9 @@ describe.sequential("child supervisor (real daemon, real child processes)", () =
   });
 
   it("records garbage on stdout as protocol errors and still runs the child", async () => {
-    const d = await ws.start({ ...FAST, FAKE_APP_SERVER_FAULTS: "garbage" });
+    // The garbage (2 MiB of it) comes before the answer to initialize: on a loaded machine reading
+    // it can take longer than FAST's ready timeout, and this test is not about that timeout.
+    const d = await ws.start({ ...FAST, CODEXD_CHILD_READY_TIMEOUT_MS: "60000", FAKE_APP_SERVER_FAULTS: "garbage" });
     const state = await d.waitForChild("ready");
 
     // Junk lines: plain text, truncated JSON, an array, a number, invalid UTF-8, a 2 MiB line.
