@@ -29,7 +29,12 @@ function account() {
 
 const signedOut = { account: null, requiresOpenaiAuth: true };
 const signedIn = { account: { type: "apikey" }, requiresOpenaiAuth: true };
-const flush = () => new Promise((resolve) => setImmediate(resolve));
+/** One read asked and answered with `error`, as the read at ready is. */
+async function failedRead(a: CodexAccount, conn: JsonRpcConnection, asked: ReturnType<typeof connection>["asked"], error: Error): Promise<void> {
+  const read = a.refresh(conn, 2_000);
+  asked.at(-1)!.reject(error);
+  await read;
+}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -53,9 +58,7 @@ describe("the Codex account", () => {
     vi.useFakeTimers();
     const { conn, asked } = connection();
     const { account: a, events } = account();
-    const first = a.refresh(conn, 2_000);
-    asked[0]!.reject(new JsonRpcTimeoutError("account/read", 2_000));
-    await first;
+    await failedRead(a, conn, asked, new JsonRpcTimeoutError("account/read", 2_000));
     a.retryWhileUnknown(conn, 30_000, () => true);
     const gaps = [1_000, 2_000, 4_000, 8_000];
     for (const [k, gap] of gaps.entries()) {
@@ -81,9 +84,7 @@ describe("the Codex account", () => {
     vi.useFakeTimers();
     const { conn, asked } = connection();
     const { account: a } = account();
-    const first = a.refresh(conn, 2_000);
-    asked[0]!.reject(new JsonRpcTimeoutError("account/read", 2_000));
-    await first;
+    await failedRead(a, conn, asked, new JsonRpcTimeoutError("account/read", 2_000));
     a.retryWhileUnknown(conn, 30_000, () => true);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(asked).toHaveLength(2);
@@ -97,18 +98,13 @@ describe("the Codex account", () => {
     vi.useFakeTimers();
     const { conn, asked } = connection();
     const { account: a } = account();
-    const refused = a.refresh(conn, 2_000);
-    asked[0]!.reject(new Error("method not found"));
-    await refused;
+    await failedRead(a, conn, asked, new Error("method not found"));
     a.retryWhileUnknown(conn, 30_000, () => true);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(asked).toHaveLength(1);
-    const timedOut = a.refresh(conn, 2_000);
-    asked[1]!.reject(new JsonRpcTimeoutError("account/read", 2_000));
-    await timedOut;
+    await failedRead(a, conn, asked, new JsonRpcTimeoutError("account/read", 2_000));
     a.retryWhileUnknown(conn, 30_000, () => false);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(asked).toHaveLength(2);
-    await flush;
   });
 });
