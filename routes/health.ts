@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { jsonExample, problems, ref } from "../schemas/common.js";
 import { examples } from "../schemas/examples.js";
 import { Liveness, Readiness } from "../schemas/status.js";
+import { SMALL_ANSWER } from "../src/http/compression.js";
 import type { Daemon } from "../src/daemon.js";
 import { sendProblem } from "../src/http/problem-handler.js";
 import { OPEN_ROUTE } from "../src/http/security.js";
@@ -10,6 +11,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
   app.get(
     "/healthz",
     {
+      ...SMALL_ANSWER,
       config: OPEN_ROUTE,
       schema: {
         operationId: "getLiveness",
@@ -25,6 +27,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
   app.get(
     "/readyz",
     {
+      ...SMALL_ANSWER,
       config: OPEN_ROUTE,
       schema: {
         operationId: "getReadiness",

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { jsonExample, problems, ref } from "../schemas/common.js";
 import { examples } from "../schemas/examples.js";
 import { StatusResponse } from "../schemas/status.js";
+import { SMALL_ANSWER } from "../src/http/compression.js";
 import type { Daemon } from "../src/daemon.js";
 import { sendJson } from "../src/http/json-page.js";
 import { statusJson } from "../src/status-view.js";
@@ -10,6 +11,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
   app.get(
     "/v1/status",
     {
+      ...SMALL_ANSWER,
       schema: {
         operationId: "getStatus",
         summary: "Daemon identity, state, child, counts and redacted config",
@@ -18,6 +20,8 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
         response: { 200: jsonExample("The daemon's status", ref(StatusResponse), examples.getStatus.response), ...problems(500) },
       },
     },
-    async (_request, reply) => sendJson(reply, daemon.store, statusJson(daemon)),
+    (_request, reply) => {
+      sendJson(reply, daemon.store, statusJson(daemon));
+    },
   );
 };

@@ -27,6 +27,8 @@ export interface Readiness {
   reasons: string[];
 }
 
+export type DaemonPhase = "new" | "starting" | "running" | "stopping" | "stopped";
+
 /**
  * Composes the store and the services, and owns the order in which they start and stop.
  * Constructing one does no I/O, so the app can be built from it to generate the contract.
@@ -44,7 +46,7 @@ export class Daemon {
   /** Live events for the open event streams, encoded once per flush. */
   readonly liveEvents: EventFanout;
   private startedAtMs: number | null = null;
-  private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+  private state: DaemonPhase = "new";
 
   constructor(
     readonly config: ResolvedConfig,
@@ -95,6 +97,11 @@ export class Daemon {
         this.approvals.expire(() => true, "child-exited");
       }
     });
+  }
+
+  /** Where the daemon is in its life: readiness and the status follow it. */
+  get phase(): DaemonPhase {
+    return this.state;
   }
 
   get uptimeMs(): number {

@@ -29,18 +29,65 @@ export function buildStatus(daemon: Daemon): StatusResponse {
 }
 
 /**
- * The same answer as JSON text, made from parts that are already text: the redacted config once
- * per daemon, identity and child state once per version of those frozen records. Only the few
- * fields that change with every request are serialized per request.
+ * The same answer as JSON text. Everything in it but the daemon's uptime changes only when the
+ * state does, so the text around the uptime is kept and made again only when one of its inputs
+ * (frozen records by identity, counters and flags by value) differs from the last time.
  */
 export function statusJson(daemon: Daemon): string {
+  const inputs = statusInputs(daemon);
+  let kept = keptTexts.get(daemon);
+  if (kept === undefined || !sameInputs(kept.inputs, inputs)) {
+    kept = { inputs, ...statusTextAround(daemon) };
+    keptTexts.set(daemon, kept);
+  }
+  return `${kept.before}${daemon.uptimeMs}${kept.after}`;
+}
+
+interface KeptStatus {
+  inputs: readonly unknown[];
+  /** The text up to the uptime's value, and from just after it to the end. */
+  before: string;
+  after: string;
+}
+const keptTexts = new WeakMap<Daemon, KeptStatus>();
+
+/** What the text is made of, apart from the clock. */
+function statusInputs(daemon: Daemon): readonly unknown[] {
+  const { store, child } = daemon;
+  return [
+    store.getIdentity(),
+    store.getDaemonState(),
+    store.getChildState(),
+    child.ready,
+    child.account.state,
+    daemon.phase,
+    store.storageFault,
+    store.statusCountsVersion,
+    store.archivedRunCount,
+    store.lastSeq,
+    store.oldestEventSeq,
+    daemon.config,
+  ];
+}
+
+function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function statusTextAround(daemon: Daemon): { before: string; after: string } {
   const { store } = daemon;
-  return (
-    `{"identity":${jsonOf(store.getIdentity())},"daemon":${JSON.stringify(daemonPart(daemon))},"child":${jsonOf(store.getChildState())}` +
-    `,"codex":${JSON.stringify({ account: daemon.child.account.state })}` +
-    `,"counts":${JSON.stringify(countsPart(daemon))},"store":${JSON.stringify(storeHealth(daemon))},"events":${JSON.stringify({ lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq })}` +
-    `,"config":${configJson(daemon.config)}}`
-  );
+  const { uptimeMs: _clock, ready, notReadyReasons, ...upToClock } = daemonPart(daemon);
+  const daemonBefore = JSON.stringify(upToClock).slice(0, -1);
+  const daemonAfter = JSON.stringify({ ready, notReadyReasons }).slice(1);
+  return {
+    before: `{"identity":${jsonOf(store.getIdentity())},"daemon":${daemonBefore},"uptimeMs":`,
+    after:
+      `,${daemonAfter},"child":${jsonOf(store.getChildState())}` +
+      `,"codex":${JSON.stringify({ account: daemon.child.account.state })}` +
+      `,"counts":${JSON.stringify(countsPart(daemon))},"store":${JSON.stringify(storeHealth(daemon))},"events":${JSON.stringify({ lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq })}` +
+      `,"config":${configJson(daemon.config)}}`,
+  };
 }
 
 const configTexts = new WeakMap<ResolvedConfig, string>();

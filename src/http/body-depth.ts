@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ProblemError } from "../errors.js";
-import { inlineHook } from "./inline-hook.js";
+import { addRouteHook, inlineHook, routeReadsBody } from "./inline-hook.js";
 
 /** Deeper than any request of this API needs; deep enough values could exhaust a recursive serializer. */
 export const MAX_BODY_DEPTH = 64;
@@ -19,14 +19,17 @@ export function depthOf(value: unknown, limit: number): number {
   return max;
 }
 
-/** A body nested deeper than MAX_BODY_DEPTH is a 400 before validation ever sees it. */
+/**
+ * A body nested deeper than MAX_BODY_DEPTH is a 400 before validation ever sees it. Only routes
+ * whose requests have their body read get the check (a GET's body is never parsed).
+ */
 export function limitBodyDepth(app: FastifyInstance): void {
-  app.addHook(
-    "preValidation",
-    inlineHook((request) => {
-      if (request.body !== undefined && depthOf(request.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
-        throw new ProblemError(400, "CODEXD_BODY_TOO_DEEP", "Body nested too deep", `JSON bodies may nest at most ${MAX_BODY_DEPTH} levels`);
-      }
-    }),
-  );
+  const check = inlineHook((request) => {
+    if (request.body !== undefined && depthOf(request.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+      throw new ProblemError(400, "CODEXD_BODY_TOO_DEEP", "Body nested too deep", `JSON bodies may nest at most ${MAX_BODY_DEPTH} levels`);
+    }
+  });
+  app.addHook("onRoute", (route) => {
+    if (routeReadsBody(route)) addRouteHook(route, "preValidation", check);
+  });
 }

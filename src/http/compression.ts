@@ -1,6 +1,7 @@
 import compress from "@fastify/compress";
 import { constants } from "node:zlib";
 import type { FastifyInstance } from "fastify";
+import { routeReadsBody } from "./inline-hook.js";
 
 /** Bodies smaller than this go as they are: compressing them saves less than it costs. */
 export const COMPRESS_THRESHOLD_BYTES = 1024;
@@ -13,6 +14,10 @@ export const COMPRESS_THRESHOLD_BYTES = 1024;
  * the top levels cost far more CPU for a few percent on JSON.
  */
 export async function installCompression(app: FastifyInstance): Promise<void> {
+  // Request bodies are inflated only where a body is read: a GET's hook would have nothing to do.
+  app.addHook("onRoute", (route) => {
+    if (route.decompress === undefined && !routeReadsBody(route)) route.decompress = false;
+  });
   await app.register(compress, {
     global: true,
     threshold: COMPRESS_THRESHOLD_BYTES,
@@ -21,3 +26,9 @@ export async function installCompression(app: FastifyInstance): Promise<void> {
     brotliOptions: { params: { [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_QUALITY]: 5 } },
   });
 }
+
+/**
+ * Route option of the routes whose answers are a few kB at most and polled (health, status):
+ * compressing them saves less than the per-request hooks cost every poll.
+ */
+export const SMALL_ANSWER = { compress: false } as const;

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from "fastify";
 
 /**
  * A step run on every request as a callback hook: Fastify waits for an async hook's promise,
@@ -19,4 +19,25 @@ export function inlineSendHook(step: (request: FastifyRequest, reply: FastifyRep
     step(request, reply);
     done(null, payload);
   };
+}
+
+/** Methods whose requests Fastify never reads a body for. */
+const BODYLESS = new Set(["GET", "HEAD", "TRACE"]);
+
+/** Whether a request of this route can carry a body that Fastify parses. */
+export function routeReadsBody(route: Pick<RouteOptions, "method">): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return methods.some((m) => !BODYLESS.has(m));
+}
+
+type RouteHookName = "onRequest" | "preValidation" | "preHandler";
+
+/**
+ * Add a hook to one route (from an onRoute hook), after the route's own: a step that only some
+ * routes need then costs nothing on the others, which the hot reads are.
+ */
+export function addRouteHook(route: RouteOptions, name: RouteHookName, hook: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void): void {
+  const current = route[name] as unknown;
+  const list = current === undefined ? [] : Array.isArray(current) ? current : [current];
+  (route as unknown as Record<RouteHookName, unknown[]>)[name] = [...list, hook];
 }

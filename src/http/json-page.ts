@@ -23,9 +23,17 @@ export function pageOfJson(name: string, texts: readonly string[], rest: Record<
 /**
  * Send a body already serialized. Fastify's preSerialization hooks do not run for a string, so
  * the durable-read rule (src/http/durable-reads.ts) is applied here: the page was taken from
- * memory first, and is sent once everything queued before it is durable.
+ * memory first, and is sent once everything queued before it is durable. With nothing pending
+ * (most reads) it goes out in this turn, without a promise; a flush that fails is the answer.
+ * Returns the reply: an async handler returns it to let Fastify wait for the answer's end.
  */
-export async function sendJson(reply: FastifyReply, store: StateStore, body: string): Promise<FastifyReply> {
-  await store.settled();
-  return reply.type("application/json; charset=utf-8").send(body);
+export function sendJson(reply: FastifyReply, store: StateStore, body: string): FastifyReply {
+  if (store.isSettled) return reply.type(JSON_TYPE).send(body);
+  store.settled().then(
+    () => reply.type(JSON_TYPE).send(body),
+    (error: unknown) => reply.send(error),
+  );
+  return reply;
 }
+
+const JSON_TYPE = "application/json; charset=utf-8";

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { ProblemError } from "../errors.js";
-import { inlineHook } from "./inline-hook.js";
+import { addRouteHook, inlineHook } from "./inline-hook.js";
 
 type Limits = ResolvedConfig["limits"];
 type Body = Record<string, unknown>;
@@ -62,14 +62,15 @@ export function checkPayload(request: Pick<FastifyRequest, "method" | "body" | "
 /**
  * Byte limits per field, checked after validation and before the handler: the body limit bounds
  * a request as a whole, these bound what would be kept (prompts, metadata) so stored state stays
- * small. A request over a limit changes nothing.
+ * small. A request over a limit changes nothing. Only the routes with rules get the check.
  */
 export function installPayloadLimits(app: FastifyInstance, limits: Limits): void {
-  app.addHook(
-    "preHandler",
-    inlineHook((request) => {
-      const problem = checkPayload(request, limits);
-      if (problem) throw problem;
-    }),
-  );
+  const check = inlineHook((request) => {
+    const problem = checkPayload(request, limits);
+    if (problem) throw problem;
+  });
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((m) => RULES[`${m} ${route.url}`] !== undefined)) addRouteHook(route, "preHandler", check);
+  });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ProblemError } from "../errors.js";
-import { inlineHook } from "./inline-hook.js";
+import { addRouteHook, inlineHook } from "./inline-hook.js";
 import { routeNotFound } from "./problem-handler.js";
 
 /**
@@ -26,13 +26,14 @@ export function requireHost(app: FastifyInstance): void {
  * path are refused earlier, with the other request targets that read differently once decoded.
  */
 export function exactPaths(app: FastifyInstance): void {
-  app.addHook(
-    "onRequest",
-    inlineHook((request) => {
-      const params = request.params as Record<string, unknown> | undefined;
-      if (params && Object.values(params).some((value) => value === "")) {
-        throw new ProblemError(404, "CODEXD_ROUTE_NOT_FOUND", "Not found", routeNotFound(request).detail);
-      }
-    }),
-  );
+  const check = inlineHook((request) => {
+    const params = request.params as Record<string, unknown> | undefined;
+    if (params && Object.values(params).some((value) => value === "")) {
+      throw new ProblemError(404, "CODEXD_ROUTE_NOT_FOUND", "Not found", routeNotFound(request).detail);
+    }
+  });
+  // Only a route with parameters can match with one empty.
+  app.addHook("onRoute", (route) => {
+    if (route.url.includes(":") || route.url.includes("*")) addRouteHook(route, "onRequest", check);
+  });
 }

@@ -79,6 +79,11 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
   );
 
   if (rateLimitPerMinute > 0) {
+    // The limit's hook goes only on routes that change things; reads never pay for it.
+    app.addHook("onRoute", (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!methods.some((m) => MUTATING.has(m))) route.config = { ...route.config, rateLimit: false };
+    });
     await app.register(rateLimit, {
       max: rateLimitPerMinute,
       timeWindow: 60_000,

@@ -437,6 +437,10 @@ export class StateStore {
     const archived = this.archive.runIdForKey(key);
     return archived ? this.archive.get(archived) : null;
   }
+  /** Changes whenever a session or run count changes (the sum of two counters that only grow). */
+  get statusCountsVersion(): number {
+    return this.sessionCounts.version + this.runCounts.version;
+  }
   get archivedRunCount(): number {
     return this.archive.count;
   }
@@ -638,8 +642,18 @@ export class StateStore {
     if (this.fault) return Promise.resolve();
     // A write that failed left its document dirty with nobody waiting: retry it now, so a read
     // never shows a record that is not on disk (and fails if it still cannot be written).
-    const unwritten = this.pendingLines.length > 0 || [...this.dirty].some((doc) => doc !== "recent");
-    return unwritten ? this.commits.commit() : this.commits.settled();
+    return this.hasUnwritten() ? this.commits.commit() : this.commits.settled();
+  }
+
+  /** True when settled() would have nothing to wait for: a read may answer in this turn. */
+  get isSettled(): boolean {
+    return this.fault !== null || (!this.hasUnwritten() && !this.commits.busy);
+  }
+
+  private hasUnwritten(): boolean {
+    if (this.pendingLines.length > 0) return true;
+    for (const doc of this.dirty) if (doc !== "recent") return true;
+    return false;
   }
 
   /** Called with each event after it is durable, in seq order. Returns an unsubscribe function. */

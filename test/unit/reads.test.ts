@@ -460,6 +460,33 @@ describe("GET /v1/status from kept parts", () => {
       await store.upsertRun({ runId: "r1", status: "completed", createdAt: now, updatedAt: now });
       await store.closeSession("s1");
       expect(countsFollow()).toMatchObject({ runs: { cancelled: 0, completed: 1 }, sessions: { failed: 0, closed: 1 } });
+
+      // The text kept between reads: the clock moves in it, and every other part follows its state.
+      const clock = vi.spyOn(Date, "now");
+      try {
+        const at = Date.now();
+        clock.mockReturnValue(at);
+        const first = JSON.parse(statusJson(d.daemon)).daemon.uptimeMs as number;
+        clock.mockReturnValue(at + 5_000);
+        expect(JSON.parse(statusJson(d.daemon)).daemon.uptimeMs).toBe(first + 5_000);
+      } finally {
+        clock.mockRestore();
+      }
+      await store.updateChildState({ lastError: "kept text must not hide this" });
+      expect(same().child.lastError).toBe("kept text must not hide this");
+      const account = { request: async () => ({ account: { type: "apiKey", planType: "pro" }, requiresOpenaiAuth: true }) };
+      await d.daemon.child.account.refresh(account as never, 1_000);
+      expect(same().codex.account).toMatchObject({ signedIn: true, authMode: "apiKey", planType: "pro" });
+      const signedOut = { request: async () => ({ account: null, requiresOpenaiAuth: true }) };
+      await d.daemon.child.account.refresh(signedOut as never, 1_000);
+      const notSignedIn = same();
+      expect(notSignedIn.codex.account.signedIn).toBe(false);
+      expect(notSignedIn.daemon.notReadyReasons).toContain("codex is not signed in");
+      const lastSeq = notSignedIn.events.lastSeq as number;
+      await store.recordEvent({ level: "info", type: "test.note", message: "one more event" });
+      expect(same().events.lastSeq).toBeGreaterThan(lastSeq);
+      await d.daemon.stop("status after stop");
+      expect(same().daemon.ready).toBe(false);
     } finally {
       await d.close();
     }
