@@ -2,7 +2,7 @@
  * The daemon's log: pino JSON for machines, readable lines (pino-pretty) for a person at a
  * terminal, and the start banner.
  */
-import { LogController, type FastifyRequest } from "fastify";
+import { LogController, type FastifyBaseLogger, type FastifyRequest } from "fastify";
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
 import type { ResolvedConfig } from "./config.js";
@@ -34,6 +34,11 @@ export function createLogger(level: ResolvedConfig["logLevel"], format: Resolved
 /** Routes that monitors and dashboards poll: their request lines are debug, not info. */
 const POLLED = new Set(["/healthz", "/readyz", "/metrics", "/v1/status"]);
 
+/** Whether a line at info would be written ("silent" and any level above info write none). */
+function writesInfo(log: FastifyBaseLogger): boolean {
+  return (pino.levels.values[log.level] ?? Number.POSITIVE_INFINITY) <= pino.levels.values.info!;
+}
+
 /** Fastify's request lines, at debug for polled routes (at info for every other route). */
 export class RequestLogController extends LogController {
   private polled(request: FastifyRequest): boolean {
@@ -41,11 +46,14 @@ export class RequestLogController extends LogController {
   }
 
   override incomingRequest(request: FastifyRequest, reply: Parameters<LogController["incomingRequest"]>[1]): void {
+    // Below info neither line would be written: no route to look up on every request.
+    if (!writesInfo(request.log)) return;
     if (this.polled(request)) request.log.debug({ req: request }, "incoming request");
     else super.incomingRequest(request, reply);
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: Parameters<LogController["requestCompleted"]>[2]): void {
+    if (!error && !writesInfo(reply.log)) return;
     if (!error && this.polled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
     else super.requestCompleted(error, request, reply);
   }

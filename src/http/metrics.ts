@@ -5,6 +5,7 @@ import { RUN_STATUSES } from "../../schemas/runs.js";
 import { SESSION_STATUSES } from "../../schemas/sessions.js";
 import type { Daemon } from "../daemon.js";
 import { inlineHook } from "./inline-hook.js";
+import { HttpRequestMetrics } from "./request-metrics.js";
 
 /**
  * Prometheus metrics of one daemon: HTTP traffic by route and status, the child, sessions and
@@ -15,21 +16,13 @@ export function createMetrics(app: FastifyInstance, daemon: Daemon): Registry {
   const registry = new Registry();
   const { store, child } = daemon;
 
-  const requests = new Counter({ name: "codexd_http_requests_total", help: "HTTP requests by route and status", labelNames: ["method", "route", "status"], registers: [registry] });
-  const latency = new Histogram({
-    name: "codexd_http_request_duration_seconds",
-    help: "HTTP request latency by route",
-    labelNames: ["method", "route"],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-    registers: [registry],
-  });
+  const requests = new HttpRequestMetrics();
+  requests.register(registry);
   app.addHook(
     "onResponse",
     inlineHook((request, reply) => {
       // The route pattern, not the URL, keeps label cardinality bounded.
-      const route = request.routeOptions.url ?? "unmatched";
-      requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-      latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      requests.record(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
     }),
   );
 
