@@ -4,6 +4,7 @@ import type { CodexdEvent } from "../../schemas/events.js";
 import { FILE_MODE, fsyncDir, writeFileAtomic } from "./durable-fs.js";
 import { findValidEnd } from "./jsonl-repair.js";
 import { SnapshotCache } from "./log-snapshot.js";
+import { CheckedRanges } from "./checked-ranges.js";
 import { frozenSegment, lineSeq, parseEvent, readLogLines, readSegment, SegmentCache, type LogLine, type PartialRead, type Segment } from "./log-segments.js";
 import { jsonOf } from "./record-json.js";
 
@@ -55,6 +56,8 @@ export class EventLog {
 
   /** Parsed stretches of the files, shared by readers catching up from about the same place. */
   private readonly segments: SegmentCache;
+  /** Where lines read as text were found whole: each stretch is checked once, not at every read. */
+  private readonly checked = new CheckedRanges();
 
   constructor(private readonly options: EventLogOptions) {
     this.segments = new SegmentCache(options.readCacheBytes);
@@ -208,7 +211,8 @@ export class EventLog {
     return this.collect(after, limit, through, () => true, async (place, part) => {
       const kept = this.segments.covering(place.first, place.at) ?? (this.segments.admit(place.first, place.at) ? await this.readAndKeep(place) : undefined);
       if (kept === undefined) {
-        const read = await readLogLines(place.handles[place.i]!, place.at, READ_CHUNK, this.segments.nextStart(place.first, place.at), part);
+        const checked = { ranges: this.checked, file: place.first, durableEnd: this.durableEndOf(place) };
+        const read = await readLogLines(place.handles[place.i]!, place.at, READ_CHUNK, this.segments.nextStart(place.first, place.at), part, checked);
         return read && { end: read.end, items: read.lines };
       }
       return kept && { end: kept.end, items: textOf(kept.events, part) };
@@ -284,15 +288,21 @@ export class EventLog {
    * rotated file's, or the live file's below the durable size (an append that fails is cut off,
    * and its seqs are written again).
    */
-  private async readAndKeep({ handles, i, generation, first, at }: Place): Promise<Segment | null> {
+  private async readAndKeep(place: Place): Promise<Segment | null> {
+    const { handles, i, generation, first, at } = place;
     const live = i === handles.length - 1 && generation === this.generation;
-    const durableEnd = live ? this.size : Infinity;
+    const durableEnd = this.durableEndOf(place);
     const read = await readSegment(handles[i]!, at, READ_CHUNK, this.segments.nextStart(first, at));
     if (read === null) return null;
     const { segment, final } = read;
     // A short read at the live file's end is not kept: the next one from `at` reads further.
     if ((final || !live) && segment.end <= durableEnd) this.segments.set(first, frozenSegment(segment));
     return segment;
+  }
+
+  /** Up to where a file of a snapshot can no longer change: the live file's durable size; all of a rotated one. */
+  private durableEndOf({ handles, i, generation }: Place): number {
+    return i === handles.length - 1 && generation === this.generation ? this.size : Infinity;
   }
 
   /** The newest `count` events across the live and rotated files, oldest first. Reads backwards. */
@@ -322,6 +332,7 @@ export class EventLog {
     // Points of files rotation dropped are of no more use.
     for (const first of this.points.keys()) if (this.oldestSeq === null || first < this.oldestSeq) this.points.delete(first);
     this.segments.dropBefore(this.oldestSeq);
+    this.checked.dropBefore(this.oldestSeq);
   }
 
   /**

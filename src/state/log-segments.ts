@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import type { CodexdEvent } from "../../schemas/events.js";
+import type { CheckedRanges } from "./checked-ranges.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { jsonOf, rememberJson } from "./record-json.js";
 
@@ -157,33 +158,65 @@ export interface LogLine {
 }
 
 /**
+ * Where a read of lines as text takes place, for remembering which lines were found whole: the
+ * file (its first seq), the ranges known so far, and the durable end (bytes past it may change).
+ */
+export interface CheckedPlace {
+  readonly ranges: CheckedRanges;
+  readonly file: number;
+  readonly durableEnd: number;
+}
+
+/**
  * What `readSegment` with `part` reads, as the lines' text instead of parsed events: the seq
  * comes from the line's first bytes (`{"seq":N,`, as the store writes every line), so a page
  * that is sent as it was stored costs no `JSON.parse`. A line of another shape is parsed (and
- * left out when it is not an event), as `readSegment` does.
+ * left out when it is not an event), as `readSegment` does. With `checked`, a line inside a
+ * range already found whole is not passed over again, and the lines found whole are added.
  */
-export async function readLogLines(handle: FileHandle, start: number, chunkBytes: number, stopAt: number, part: PartialRead): Promise<{ end: number; lines: LogLine[] } | null> {
+export async function readLogLines(handle: FileHandle, start: number, chunkBytes: number, stopAt: number, part: PartialRead, checked?: CheckedPlace): Promise<{ end: number; lines: LogLine[] } | null> {
   const chunk = await readLines(handle, start, chunkBytes, stopAt);
   if (chunk === null) return null;
   const { buf, lastNl } = chunk;
   const lines: LogLine[] = [];
+  // Lines before this offset lie in a range found whole; looked up again past its end.
+  let knownUntil = start;
+  // The lines found whole one after another since the last that was not: [runStart, runEnd).
+  let runStart = -1;
+  let runEnd = -1;
+  const endRun = () => {
+    if (checked && runStart >= 0) checked.ranges.add(checked.file, runStart, Math.min(runEnd, checked.durableEnd));
+    runStart = -1;
+  };
   let lineStart = 0;
   for (let nl = buf.indexOf(0x0a); nl >= 0 && nl <= lastNl; nl = buf.indexOf(0x0a, lineStart)) {
     const from = lineStart;
     lineStart = nl + 1;
     let seq = seqPrefix(buf, from, nl);
-    if (seq !== null && seq <= part.skipThrough) continue;
+    if (seq !== null && seq <= part.skipThrough) {
+      endRun();
+      continue;
+    }
+    if (checked && start + from >= knownUntil) knownUntil = checked.ranges.checkedUntil(checked.file, start + from);
     let json: string;
-    if (seq !== null && seq >= 1 && Number.isSafeInteger(seq) && isWholeObject(buf, from, nl)) json = buf.toString("utf8", from, nl);
-    else {
+    if (seq !== null && seq >= 1 && Number.isSafeInteger(seq) && (start + lineStart <= knownUntil || isWholeObject(buf, from, nl))) {
+      json = buf.toString("utf8", from, nl);
+      if (runStart < 0) runStart = start + from;
+      runEnd = start + lineStart;
+    } else {
+      endRun();
       const event = parseEvent(buf.toString("utf8", from, nl));
       if (!event || event.seq <= part.skipThrough) continue;
       ({ seq } = event);
       json = jsonOf(event);
     }
     lines.push({ seq, json });
-    if (lines.length >= part.maxEvents) return { end: start + lineStart, lines };
+    if (lines.length >= part.maxEvents) {
+      endRun();
+      return { end: start + lineStart, lines };
+    }
   }
+  endRun();
   return { end: start + lastNl + 1, lines };
 }
 

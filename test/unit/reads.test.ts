@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink, writeFile, type FileHandle } from "node:fs/promises";
+import { appendFile, readdir, readFile, readlink, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CodexdEvent } from "../../schemas/events.js";
@@ -353,6 +353,29 @@ describe("event pages read from the log", () => {
       }
       await log.close();
     }
+  });
+
+  it("remembers where lines were found whole, below the durable size only, and reads the same pages again from that", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const line = (seq: number) => JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m".repeat(seq % 40), detail: { n: seq } });
+    const lines = Array.from({ length: 400 }, (_, k) => line(k + 1));
+    await writeFile(path, `${lines.join("\n")}\n`);
+    const log = new EventLog({ path, maxBytes: 64 * 1024 * 1024, keepFiles: 2, readCacheBytes: 0 });
+    await log.open();
+    const internals = log as unknown as { size: number; checked: { rangesOf(file: number): { start: number; end: number }[] } };
+    const durable = internals.size;
+    // Lines past the durable size: on disk, not acknowledged (an append that may yet be cut off).
+    await appendFile(path, `${line(401)}\n${line(402)}\n`);
+    const page = (after: number) => Array.from({ length: 10 }, (_, k) => after + k + 1).filter((seq) => seq <= 402).map((seq) => ({ seq, json: line(seq) }));
+    for (const after of [0, 150, 395]) expect(await log.readJsonAfter(after, 10, Infinity)).toEqual(page(after));
+    const ranges = internals.checked.rangesOf(1);
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(Math.max(...ranges.map((r) => r.end))).toBe(durable); // the page from 395 reached past it; nothing past it is kept
+    // Read again, from kept ranges, the same pages; every cursor answers as a first read did.
+    for (let after = 0; after <= 402; after += 13) expect(await log.readJsonAfter(after, 10, Infinity), `after ${after}`).toEqual(page(after));
+    await log.close();
   });
 
   it("gives the same store pages from the cache and from disk, and the page JSON is the JSON of the page", async () => {
