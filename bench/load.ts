@@ -12,7 +12,7 @@
  *      hello       GET /hello                 `{"hello":"world"}`
  *      stringify   GET /stringify/<route>     the daemon's own answer for <route>, JSON.stringify'd per request
  *      bytes       GET /bytes/<route>         the same answer as bytes computed once
- * 3. Rounds (ROUNDS, default 3): in each, every target once for DURATION_S at 50 connections,
+ * 3. Rounds (ROUNDS, default 5): in each, every target once for DURATION_S at 50 connections,
  *    bare and daemon interleaved (hello, status, then per list route: stringify, bytes, daemon).
  *    A ratio is taken within each round (targets measured one after the other) and the median of
  *    the rounds' ratios is judged; req/s and latencies shown are medians over the rounds. Each
@@ -28,7 +28,7 @@
  * 5. Unless LOAD_BENCH_READS_ONLY=1: POST /v1/runs throughput (with and without an
  *    Idempotency-Key) and a soak at a steady mixed rate watching the daemon's memory.
  *
- * LOAD_BENCH_DURATION_S (10), _WARMUP_S (2), _ROUNDS (3), _SEED_RUNS (1000), _SOAK_S (60),
+ * LOAD_BENCH_DURATION_S (10), _WARMUP_S (2), _ROUNDS (5), _SEED_RUNS (1000), _SOAK_S (60),
  * _SOAK_RATE (200) change the sizes; LOAD_BENCH_DAEMON_CLI runs another build of the daemon.
  * Prints lines for people, then one JSON summary line (the last line of output).
  */
@@ -72,7 +72,7 @@ const setting = (name: string, fallback: number) => {
 };
 const DURATION_S = setting("DURATION_S", 10);
 const WARMUP_S = setting("WARMUP_S", 2);
-const ROUNDS = setting("ROUNDS", 3);
+const ROUNDS = setting("ROUNDS", 5);
 const SEED_RUNS = setting("SEED_RUNS", 1000);
 /** Distinct cursors of the events-spread target. */
 const SPREAD_CURSORS = 500;

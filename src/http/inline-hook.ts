@@ -24,10 +24,14 @@ export function inlineSendHook(step: (request: FastifyRequest, reply: FastifyRep
 /** Methods whose requests Fastify never reads a body for. */
 const BODYLESS = new Set(["GET", "HEAD", "TRACE"]);
 
+/** A route's methods as a list (a route may be declared with one or several). */
+export function routeMethods(route: Pick<RouteOptions, "method">): readonly string[] {
+  return Array.isArray(route.method) ? route.method : [route.method];
+}
+
 /** Whether a request of this route can carry a body that Fastify parses. */
 export function routeReadsBody(route: Pick<RouteOptions, "method">): boolean {
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  return methods.some((m) => !BODYLESS.has(m));
+  return routeMethods(route).some((m) => !BODYLESS.has(m));
 }
 
 type RouteHookName = "onRequest" | "preValidation" | "preHandler";

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { ProblemError } from "../errors.js";
-import { addRouteHook, inlineHook } from "./inline-hook.js";
+import { addRouteHook, inlineHook, routeMethods } from "./inline-hook.js";
 
 type Limits = ResolvedConfig["limits"];
 type Body = Record<string, unknown>;
@@ -70,7 +70,6 @@ export function installPayloadLimits(app: FastifyInstance, limits: Limits): void
     if (problem) throw problem;
   });
   app.addHook("onRoute", (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.some((m) => RULES[`${m} ${route.url}`] !== undefined)) addRouteHook(route, "preHandler", check);
+    if (routeMethods(route).some((m) => RULES[`${m} ${route.url}`] !== undefined)) addRouteHook(route, "preHandler", check);
   });
 }

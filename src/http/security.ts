@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ResolvedConfig } from "../../schemas/config.js";
 import { isLoopback } from "../config.js";
 import { ProblemError } from "../errors.js";
-import { inlineHook } from "./inline-hook.js";
+import { inlineHook, routeMethods } from "./inline-hook.js";
 import { requestTargetProblem } from "./request-target.js";
 
 declare module "fastify" {
@@ -81,8 +81,7 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
   if (rateLimitPerMinute > 0) {
     // The limit's hook goes only on routes that change things; reads never pay for it.
     app.addHook("onRoute", (route) => {
-      const methods = Array.isArray(route.method) ? route.method : [route.method];
-      if (!methods.some((m) => MUTATING.has(m))) route.config = { ...route.config, rateLimit: false };
+      if (!routeMethods(route).some((m) => MUTATING.has(m))) route.config = { ...route.config, rateLimit: false };
     });
     await app.register(rateLimit, {
       max: rateLimitPerMinute,
@@ -103,7 +102,7 @@ export function documentSecurityResponses(app: FastifyInstance, problems: (...st
   app.addHook("onRoute", (route) => {
     const schema = route.schema as (Record<string, unknown> & { response?: Record<string, unknown> }) | undefined;
     if (!schema || schema.hide) return;
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const methods = routeMethods(route);
     // 400: any request target may be refused as malformed (request-target.ts).
     const statuses = [400, 403];
     const open = isOpenRoute(route.config);
