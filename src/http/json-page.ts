@@ -29,10 +29,14 @@ export function pageOfJson(name: string, texts: readonly string[], rest: Record<
  */
 export function sendJson(reply: FastifyReply, store: StateStore, body: string): FastifyReply {
   if (store.isSettled) return reply.type(JSON_TYPE).send(body);
-  store.settled().then(
-    () => reply.type(JSON_TYPE).send(body),
-    (error: unknown) => reply.send(error),
-  );
+  store
+    .settled()
+    .then(
+      () => reply.type(JSON_TYPE).send(body),
+      (error: unknown) => reply.send(error),
+    )
+    // Sending answers its own failures; anything thrown past that is logged, never left unhandled.
+    .catch((error: unknown) => reply.log.error({ err: error }, "a read could not be answered"));
   return reply;
 }
 

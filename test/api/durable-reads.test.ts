@@ -77,4 +77,21 @@ describe("durable reads", () => {
     await d.daemon.store.settled();
     expect((await d.app.inject({ method: "GET", url: "/v1/status" })).statusCode).toBe(200);
   });
+
+  it("holds a read asked while a flush is pending until that flush is durable, then answers it", async () => {
+    d = await startInProcessDaemon({}, { start: true });
+    await d.daemon.store.settled();
+    const hold = holdNextAppend(d.daemon.store);
+    void d.daemon.store.recordEvent({ level: "info", type: "x.pending", message: "pending" });
+    await hold.entered;
+    const reads = ["/v1/status", "/v1/runs", "/v1/events?after=0"].map((url) => d!.app.inject({ method: "GET", url }));
+    // Held: whatever the reads do in memory is done within these turns; none may answer.
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      return "still waiting" as const;
+    };
+    expect(await Promise.race([Promise.any(reads).then(() => "answered" as const), turns(100)])).toBe("still waiting");
+    hold.release();
+    expect((await Promise.all(reads)).map((r) => r.statusCode)).toEqual([200, 200, 200]);
+  });
 });
