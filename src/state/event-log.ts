@@ -289,8 +289,8 @@ export class EventLog {
    * and its seqs are written again).
    */
   private async readAndKeep(place: Place): Promise<Segment | null> {
-    const { handles, i, generation, first, at } = place;
-    const live = i === handles.length - 1 && generation === this.generation;
+    const { handles, i, first, at } = place;
+    const live = this.isLive(place);
     const durableEnd = this.durableEndOf(place);
     const read = await readSegment(handles[i]!, at, READ_CHUNK, this.segments.nextStart(first, at));
     if (read === null) return null;
@@ -300,9 +300,14 @@ export class EventLog {
     return segment;
   }
 
+  /** Whether a file of a snapshot is the one appends still go to. */
+  private isLive({ handles, i, generation }: Place): boolean {
+    return i === handles.length - 1 && generation === this.generation;
+  }
+
   /** Up to where a file of a snapshot can no longer change: the live file's durable size; all of a rotated one. */
-  private durableEndOf({ handles, i, generation }: Place): number {
-    return i === handles.length - 1 && generation === this.generation ? this.size : Infinity;
+  private durableEndOf(place: Place): number {
+    return this.isLive(place) ? this.size : Infinity;
   }
 
   /** The newest `count` events across the live and rotated files, oldest first. Reads backwards. */
@@ -440,6 +445,7 @@ function textOf(events: readonly CodexdEvent[], part: PartialRead): LogLine[] {
   }
   return lines;
 }
+
 const PROBE = 16 * 1024;
 
 /** Sizes of rotated files, by read handle: such a file is never written again. */
