@@ -5,6 +5,8 @@
 import { LogController, type FastifyBaseLogger, type FastifyRequest } from "fastify";
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
+import type { CodexAccountState } from "../schemas/status.js";
+import { describeAccount } from "./codex/account.js";
 import type { ResolvedConfig } from "./config.js";
 
 /** Whether this process should print readable lines rather than JSON. */
@@ -64,7 +66,8 @@ export interface BannerFacts {
   url: string;
   stateDir: string;
   child: string;
-  account: string | null;
+  /** What the app-server said of Codex's account so far (usually nothing yet at start). */
+  account: CodexAccountState;
 }
 
 /** The lines a person sees first: where to reach it, where its state is, what it runs. */
@@ -74,7 +77,7 @@ export function banner(facts: BannerFacts): string {
     ["docs", `${facts.url}/docs`],
     ["state dir", facts.stateDir],
     ["child", facts.child],
-    ["Codex account", facts.account ?? "not known yet (`codexd status` shows it once the child has said)"],
+    ["Codex account", facts.account.checkedAt === null ? "not known yet (logged, and shown by `codexd status`, once the child has said)" : describeAccount(facts.account)],
   ];
   return [`codexd ${facts.version} is listening`, ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(15)}${v}`), "  stop with Ctrl-C", ""].join("\n");
 }

@@ -4,7 +4,6 @@ import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type ResolvedConfig } from "./config.js";
 import { Daemon } from "./daemon.js";
 import { banner, createLogger, wantsPretty } from "./logging.js";
-import { buildStatus } from "./status-view.js";
 
 export { createLogger } from "./logging.js";
 
@@ -32,16 +31,6 @@ function probeListen(host: string, port: number): Promise<NodeJS.ErrnoException 
 function listenFailure(config: ResolvedConfig, error: NodeJS.ErrnoException): string {
   const where = `${config.http.host}:${config.http.port}`;
   return error.code === "EADDRINUSE" ? `cannot listen on ${where}: ${portAdvice(config.http.port)}` : `cannot listen on ${where}: ${error.message}`;
-}
-
-/** What the banner says about Codex's account: whatever the status knows of it, else null. */
-function accountOf(daemon: Daemon): string | null {
-  const account = (buildStatus(daemon) as { account?: unknown }).account;
-  if (account === undefined || account === null) return null;
-  if (typeof account === "string") return account;
-  const a = account as Record<string, unknown>;
-  const said = [a.email, a.planType ?? a.plan, a.type ?? a.authMode ?? a.status].filter((v) => typeof v === "string" && v !== "");
-  return said.length > 0 ? said.join(", ") : JSON.stringify(account);
 }
 
 /** Process entry: config -> probe the port -> daemon.start() -> listen -> graceful close on SIGINT/SIGTERM. */
@@ -86,7 +75,7 @@ export async function serve(flags: Record<string, string | undefined>): Promise<
     url: address,
     stateDir: config.paths.stateDir,
     child: config.server.childStrategy === "external" ? `external app-server at ${config.server.endpoint}` : [config.server.childCommand, ...config.server.childArgs].join(" "),
-    account: accountOf(daemon),
+    account: daemon.child.account.state,
   };
   if (wantsPretty(config.logFormat)) process.stdout.write(`\n${banner(facts)}\n`);
   else logger.info({ ...facts, docs: `${address}/docs` }, "codexd is listening");

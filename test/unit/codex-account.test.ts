@@ -1,10 +1,11 @@
 /**
  * The account state as reads answer it: overlapping reads, retries after a read that timed out
- * at ready, and the end of the retries when the child goes.
+ * at ready, and the end of the retries when the child goes; the start banner's line about it.
  */
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CodexAccount } from "../../src/codex/account.js";
+import { banner } from "../../src/logging.js";
 import type { JsonRpcConnection } from "../../src/codex/jsonrpc-connection.js";
 import { JsonRpcTimeoutError } from "../../src/codex/jsonrpc-errors.js";
 import type { StateStore } from "../../src/state/store.js";
@@ -106,5 +107,27 @@ describe("the Codex account", () => {
     a.retryWhileUnknown(conn, 30_000, () => false);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(asked).toHaveLength(2);
+  });
+});
+
+describe("the start banner's account line", () => {
+  const facts = { version: "1.2.3", url: "http://127.0.0.1:4319", stateDir: "/s", child: "codex app-server" };
+  const accountLine = (text: string) => text.split("\n").find((l) => l.includes("Codex account:"));
+
+  it("says what the app-server answered once it has, and that nothing is known before", async () => {
+    const { conn, asked } = connection();
+    const { account: a } = account();
+    expect(accountLine(banner({ ...facts, account: a.state }))).toContain("not known yet");
+    const read = a.refresh(conn, 2_000);
+    asked[0]!.resolve({ account: { type: "chatgpt", planType: "plus" }, requiresOpenaiAuth: true });
+    await read;
+    expect(accountLine(banner({ ...facts, account: a.state }))).toMatch(/Codex account: +codex is signed in \(chatgpt, plan plus\)/);
+  });
+
+  it("says a read that failed failed, not that nothing is known", async () => {
+    const { conn, asked } = connection();
+    const { account: a } = account();
+    await failedRead(a, conn, asked, new Error("boom"));
+    expect(accountLine(banner({ ...facts, account: a.state }))).toMatch(/Codex account: +codex account unknown \(account\/read failed: boom\)/);
   });
 });
