@@ -14,6 +14,11 @@ export interface EventLogOptions {
   keepFiles: number;
   /** Budget of the parsed-segment cache, in bytes of the file read (0: none kept). */
   readCacheBytes: number;
+  /**
+   * A rotation failed (the first of a streak; reported again after one that works). The batch
+   * before it is durable and acknowledged; the live file stays in use and the next append retries.
+   */
+  onRotationFailed?: (error: NodeJS.ErrnoException) => void;
 }
 
 export interface TailRepair {
@@ -32,6 +37,8 @@ export class EventLog {
   private size = 0;
   /** The last append failed and could not be cut off: part of it may end the file. */
   private tornTail = false;
+  /** The last rotation failed: the live file is past its size and each append tries again. */
+  private rotationFailing = false;
   /** Seq of the oldest event still on disk (live or rotated), kept current across rotations. */
   oldestSeq: number | null = null;
   /** Bumped when a rotation starts and when it ends (odd while renaming), so a reader can tell its list of files is not a consistent one. */
@@ -135,7 +142,18 @@ export class EventLog {
       if (!cut && error && typeof error === "object") Object.assign(error, { partial: true });
       throw error;
     }
-    if (this.size >= this.options.maxBytes) await this.rotate();
+    if (this.size >= this.options.maxBytes) await this.rotateAfterAppend();
+  }
+
+  /** Rotate, never failing the append it follows: that batch is durable whatever happens here. */
+  private async rotateAfterAppend(): Promise<void> {
+    try {
+      await this.rotate();
+      this.rotationFailing = false;
+    } catch (error) {
+      if (!this.rotationFailing) this.options.onRotationFailed?.(error as NodeJS.ErrnoException);
+      this.rotationFailing = true;
+    }
   }
 
   async close(): Promise<void> {
@@ -148,8 +166,10 @@ export class EventLog {
   async files(): Promise<string[]> {
     const dir = dirname(this.options.path);
     const name = basename(this.options.path);
-    const rotated = (await readdir(dir))
-      .map((f) => ({ f, n: rotationIndex(name, f) }))
+    // Only files: a directory that happens to carry a rotated file's name is not part of the log.
+    const rotated = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map(({ name: f }) => ({ f, n: rotationIndex(name, f) }))
       .filter((x): x is { f: string; n: number } => x.n !== null)
       .sort((a, b) => b.n - a.n)
       .map((x) => join(dir, x.f));
@@ -332,7 +352,12 @@ export class EventLog {
       await this.rotation;
     } finally {
       this.generation++;
+      // Also after a failure: the oldest file may have gone before it.
+      await this.forgetBeforeOldest();
     }
+  }
+
+  private async forgetBeforeOldest(): Promise<void> {
     this.oldestSeq = await this.findOldestSeq();
     // Points of files rotation dropped are of no more use.
     for (const first of this.points.keys()) if (this.oldestSeq === null || first < this.oldestSeq) this.points.delete(first);
@@ -373,10 +398,13 @@ export class EventLog {
     return seq;
   }
 
+  /**
+   * Shift the rotated files up, then the live file to `.1`, and open a new live file. The live
+   * file's handle stays open until its successor is: a failure before that leaves it the file
+   * appended to (a rotated file may have moved or gone; their order holds).
+   */
   private async renameFiles(): Promise<void> {
     const { path, keepFiles } = this.options;
-    await this.handle?.close();
-    this.handle = null;
     const files = await this.files();
     // Oldest first, so that `.n` has moved to `.n+1` before `.n-1` takes its name.
     for (const file of files.slice(0, -1)) {
@@ -384,12 +412,31 @@ export class EventLog {
       if (n >= keepFiles) await unlink(file).catch(() => {});
       else await rename(file, `${path}.${n + 1}`);
     }
-    if (keepFiles > 0) await rename(path, `${path}.1`);
+    const moved = keepFiles > 0 ? `${path}.1` : null;
+    if (moved) await rename(path, moved);
     else await unlink(path);
-    this.handle = await open(path, "a+", FILE_MODE);
+    let next: FileHandle;
+    try {
+      next = await open(path, "a+", FILE_MODE);
+    } catch (error) {
+      // Put the live file back; when that cannot be done, appends would go to a rotated or an
+      // unlinked file: stop them instead.
+      if (moved) await rename(moved, path).catch(() => this.closeForAppends());
+      else this.closeForAppends();
+      throw error;
+    }
+    const previous = this.handle;
+    this.handle = next;
     this.size = 0;
     this.liveFirstSeq = null;
+    await previous?.close();
     await fsyncDir(dirname(path));
+  }
+
+  /** The handle is dropped: every later append fails (the store reports storage degraded). */
+  private closeForAppends(): void {
+    void this.handle?.close().catch(() => {});
+    this.handle = null;
   }
 
   private async lastSeqOfRotated(): Promise<number> {

@@ -57,6 +57,8 @@ export interface StoreOptions {
   onLockLost?: (reason: string) => void;
   /** A lock heartbeat failed for a reason that is not another owner (logged; the lock is kept). */
   onLockCheckFailed?: (reason: string, error?: NodeJS.ErrnoException) => void;
+  /** The event log could not rotate (the batch before was written; the next append tries again). */
+  onEventLogRotationFailed?: (error: NodeJS.ErrnoException) => void;
   /** The lock's stale window (default 10 s); shorter in tests. */
   lockStaleAfterMs?: number;
 }
@@ -190,7 +192,7 @@ export class StateStore {
     this.bootId = this.uuid();
     this.recent = new RecentEvents(config.eventCacheSize);
     const { paths } = config;
-    this.eventLog = new EventLog({ path: paths.structuredEventLogPath, ...config.eventLog });
+    this.eventLog = new EventLog({ path: paths.structuredEventLogPath, ...config.eventLog, onRotationFailed: (error) => options.onEventLogRotationFailed?.(error) });
     this.archive = new RunArchive(paths.runArchivePath);
     const { maxBytes, keepFiles } = config.childLogs;
     this.childLogs = {

@@ -1,0 +1,85 @@
+/**
+ * A rotation that fails after a batch is durable: the batch stays acknowledged, the live file
+ * stays the one appended to, the failure is reported once, and the next append tries again.
+ * The obstacle is a real one: a directory where the newest rotated file must go.
+ */
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { EventLog } from "../../src/state/event-log.js";
+import { StateStore } from "../../src/state/store.js";
+import { tempState, type TempState } from "../helpers/temp-config.js";
+
+const temps: TempState[] = [];
+afterEach(async () => {
+  for (const t of temps.splice(0)) await t.cleanup();
+});
+
+/** `count` events from seq `from`, each about 250 bytes. */
+function batch(from: number, count: number): string {
+  let text = "";
+  for (let seq = from; seq < from + count; seq++) text += `${JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m", detail: { pad: "x".repeat(200) } })}\n`;
+  return text;
+}
+
+describe("event log rotation that fails", () => {
+  it("keeps the durable batch acknowledged and the live file in use, reports once per streak, and rotates once it can", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const failures: NodeJS.ErrnoException[] = [];
+    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 1, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error) });
+    await log.open();
+    // A non-empty directory where the live file would be renamed to: rename fails (EISDIR). It is
+    // not taken for a rotated file of the log either.
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+
+    await expect(log.append(batch(1, 50))).resolves.toBeUndefined();
+    expect(failures.map((e) => e.code)).toEqual(["EISDIR"]);
+    // Still appending to the same live file, and every event reads back.
+    await expect(log.append(batch(51, 10))).resolves.toBeUndefined();
+    expect(failures).toHaveLength(1);
+    expect((await stat(path)).size).toBeGreaterThan(10_000);
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(log.oldestSeq).toBe(1);
+
+    // The obstacle gone, the next append rotates: the old events move to .1, the new start the live file.
+    await rm(`${path}.1`, { recursive: true });
+    await expect(log.append(batch(61, 5))).resolves.toBeUndefined();
+    expect(await log.files()).toEqual([`${path}.1`, path]);
+    expect((await stat(path)).size).toBe(0);
+    expect((await log.readAfter(55, 100, () => true)).map((e) => e.seq)).toEqual([56, 57, 58, 59, 60, 61, 62, 63, 64, 65]);
+    await log.append(batch(66, 1));
+    expect((await log.readAfter(64, 100, () => true)).map((e) => e.seq)).toEqual([65, 66]);
+    // After a rotation that worked, a new failure is reported again (events 1-65 go with the file).
+    await rm(`${path}.1`);
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+    await expect(log.append(batch(67, 50))).resolves.toBeUndefined();
+    expect(failures.map((e) => e.code)).toEqual(["EISDIR", "EISDIR"]);
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 66));
+    await log.close();
+  });
+});
+
+describe("a store whose event log cannot rotate", () => {
+  it("acknowledges every event it wrote, stays writable, and says so once", async () => {
+    const temp = await tempState({ CODEXD_EVENT_LOG_MAX_BYTES: "4096", CODEXD_EVENT_LOG_KEEP_FILES: "1" });
+    temps.push(temp);
+    const failures: string[] = [];
+    const store = new StateStore(temp.config, { onEventLogRotationFailed: (error) => failures.push(error.code ?? "?") });
+    await store.initialize();
+    const path = temp.config.paths.structuredEventLogPath;
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+    const recorded = [];
+    for (let i = 0; i < 40; i++) recorded.push(await store.recordEvent({ level: "info", type: "test.note", message: `note ${i} ${"y".repeat(200)}` }));
+    expect(failures).toEqual(["EISDIR"]);
+    expect(store.storageFault).toBeNull();
+    expect((await stat(path)).size).toBeGreaterThan(4096);
+    const { events } = await store.queryEvents({ after: recorded[0]!.seq - 1, limit: 100, type: "test.note" });
+    expect(events.map((e) => e.seq)).toEqual(recorded.map((e) => e.seq));
+    await store.close();
+  });
+});
