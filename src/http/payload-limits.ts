@@ -15,7 +15,8 @@ interface FieldRule {
 }
 
 const textBytes = (v: unknown) => (typeof v === "string" ? Buffer.byteLength(v, "utf8") : null);
-const jsonBytes = (v: unknown) => (v === undefined || v === null ? null : Buffer.byteLength(JSON.stringify(v), "utf8"));
+/** Exact UTF-8 bytes of a value's JSON text (the store's `jsonBytes` estimates; a client's limit must not). */
+const exactJsonBytes = (v: unknown) => (v === undefined || v === null ? null : Buffer.byteLength(JSON.stringify(v), "utf8"));
 /** A turn's input is a string or a list of text parts: the parts count together. */
 const inputBytes = (v: unknown) => (Array.isArray(v) ? v.reduce((n: number, part) => n + (textBytes((part as Body | null)?.text) ?? 0), 0) : textBytes(v));
 
@@ -26,13 +27,13 @@ const METADATA = { setting: "metadataBytes", env: "CODEXD_METADATA_LIMIT_BYTES" 
 const RULES: Record<string, readonly FieldRule[]> = {
   "POST /v1/runs": [
     { field: "prompt", ...PROMPT, size: (b) => textBytes(b.prompt) },
-    { field: "metadata", ...METADATA, size: (b) => jsonBytes(b.metadata) },
+    { field: "metadata", ...METADATA, size: (b) => exactJsonBytes(b.metadata) },
   ],
   "POST /v1/sessions/:id/turns": [{ field: "input", ...PROMPT, size: (b) => inputBytes(b.input) }],
   "POST /v1/sessions": [
     { field: "baseInstructions", ...PROMPT, size: (b) => textBytes(b.baseInstructions) },
     { field: "developerInstructions", ...PROMPT, size: (b) => textBytes(b.developerInstructions) },
-    { field: "metadata", ...METADATA, size: (b) => jsonBytes(b.metadata) },
+    { field: "metadata", ...METADATA, size: (b) => exactJsonBytes(b.metadata) },
   ],
 };
 
