@@ -405,12 +405,17 @@ export class EventLog {
    */
   private async renameFiles(): Promise<void> {
     const { path, keepFiles } = this.options;
-    const files = await this.files();
+    const rotated = (await this.files()).slice(0, -1).map((file) => ({ file, n: rotationIndex(basename(path), basename(file))! }));
+    // Make room at `.1`: only the files from `.1` up to the first free number move up one. After
+    // a rotation that failed past this step `.1` is free already, so a retry moves and drops nothing.
+    const taken = new Set(rotated.map(({ n }) => n));
+    let free = 1;
+    while (taken.has(free)) free++;
     // Oldest first, so that `.n` has moved to `.n+1` before `.n-1` takes its name.
-    for (const file of files.slice(0, -1)) {
-      const n = rotationIndex(basename(path), basename(file))!;
-      if (n >= keepFiles) await unlink(file).catch(() => {});
-      else await rename(file, `${path}.${n + 1}`);
+    for (const { file, n } of rotated) {
+      const to = n < free ? n + 1 : n;
+      if (to > keepFiles) await unlink(file).catch(() => {});
+      else if (to !== n) await rename(file, `${path}.${to}`);
     }
     const moved = keepFiles > 0 ? `${path}.1` : null;
     if (moved) await rename(path, moved);

@@ -63,6 +63,37 @@ describe("event log rotation that fails", () => {
   });
 });
 
+describe("event log rotation retried after a failure", () => {
+  it("moves no rotated file again and removes none while it keeps failing", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    // Rotated files as an earlier daemon left them: events 1-20 in .3, 21-40 in .2; .1 is free.
+    await writeFile(`${path}.3`, batch(1, 20));
+    await writeFile(`${path}.2`, batch(21, 20));
+    const failures: NodeJS.ErrnoException[] = [];
+    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 3, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error) });
+    await log.open();
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+    // Three appends past the size, three failed rotations: nothing older is lost.
+    for (let i = 0; i < 3; i++) await log.append(batch(41 + i * 50, 50));
+    expect(failures).toHaveLength(1);
+    expect((await log.readAfter(0, 500, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 190 }, (_, i) => i + 1));
+    expect(log.oldestSeq).toBe(1);
+    // Once it can, the rotation fills the free place: nothing moves up, nothing is dropped.
+    await rm(`${path}.1`, { recursive: true });
+    await log.append(batch(191, 1));
+    expect(await log.files()).toEqual([`${path}.3`, `${path}.2`, `${path}.1`, path]);
+    expect((await log.readAfter(0, 500, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 191 }, (_, i) => i + 1));
+    // The next rotation is a plain one again: the oldest file goes.
+    await log.append(batch(192, 50));
+    expect(await log.files()).toEqual([`${path}.3`, `${path}.2`, `${path}.1`, path]);
+    expect(log.oldestSeq).toBe(21);
+    await log.close();
+  });
+});
+
 describe("a store whose event log cannot rotate", () => {
   it("acknowledges every event it wrote, stays writable, and says so once", async () => {
     const temp = await tempState({ CODEXD_EVENT_LOG_MAX_BYTES: "4096", CODEXD_EVENT_LOG_KEEP_FILES: "1" });
