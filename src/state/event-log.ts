@@ -19,6 +19,8 @@ export interface EventLogOptions {
    * before it is durable and acknowledged; the live file stays in use and the next append retries.
    */
   onRotationFailed?: (error: NodeJS.ErrnoException) => void;
+  /** How long after a failed rotation the next one is tried (default 1 s). */
+  rotationRetryMs?: number;
 }
 
 export interface TailRepair {
@@ -37,8 +39,18 @@ export class EventLog {
   private size = 0;
   /** The last append failed and could not be cut off: part of it may end the file. */
   private tornTail = false;
-  /** The last rotation failed: the live file is past its size and each append tries again. */
+  /** The last rotation failed: the live file is past its size and appends try again (spaced out). */
   private rotationFailing = false;
+  /** When a rotation that failed is tried again at the earliest (ms since the epoch). */
+  private rotationRetryAt = 0;
+  /**
+   * The generation from which the live file is the one appended to now: a snapshot of an earlier
+   * generation holds it as a rotated file. Moves only when the live file changes (a rotation that
+   * failed before that leaves it as it was, though the generation moved on).
+   */
+  private liveSince = 0;
+  /** The live file moved away and no new one could be opened: the next append opens it. */
+  private liveMissing = false;
   /** Seq of the oldest event still on disk (live or rotated), kept current across rotations. */
   oldestSeq: number | null = null;
   /** Bumped when a rotation starts and when it ends (odd while renaming), so a reader can tell its list of files is not a consistent one. */
@@ -107,6 +119,7 @@ export class EventLog {
 
   /** Append pre-serialized lines (each ending in "\n") durably. */
   async append(text: string): Promise<void> {
+    if (this.liveMissing) await this.openMissingLive();
     const handle = this.requireOpen();
     // After a batch that could not be cut off, a newline first: its torn last line stays a line
     // of its own (left out by readers) instead of running into this batch's first.
@@ -145,21 +158,49 @@ export class EventLog {
     if (this.size >= this.options.maxBytes) await this.rotateAfterAppend();
   }
 
-  /** Rotate, never failing the append it follows: that batch is durable whatever happens here. */
+  /**
+   * Rotate, never failing the append it follows: that batch is durable whatever happens here.
+   * After a failure the next attempt waits `rotationRetryMs` (each attempt lists and reopens the files).
+   */
   private async rotateAfterAppend(): Promise<void> {
+    if (this.rotationFailing && Date.now() < this.rotationRetryAt) return;
+    const liveBefore = this.liveSince;
     try {
       await this.rotate();
       this.rotationFailing = false;
     } catch (error) {
-      if (!this.rotationFailing) this.options.onRotationFailed?.(error as NodeJS.ErrnoException);
-      this.rotationFailing = true;
+      // Failing only after the live file moved (closing, syncing the directory) is reported, but
+      // nothing is left to retry.
+      const stuck = this.liveSince === liveBefore;
+      if (!this.rotationFailing) {
+        try {
+          this.options.onRotationFailed?.(error as NodeJS.ErrnoException);
+        } catch {
+          // A report that throws must not take back the durable batch.
+        }
+      }
+      this.rotationFailing = stuck;
+      this.rotationRetryAt = Date.now() + (this.options.rotationRetryMs ?? RETRY_ROTATION_MS);
     }
+  }
+
+  /** A new live file after a rotation moved the old one away but could not open its successor. */
+  private async openMissingLive(): Promise<void> {
+    const handle = await open(this.options.path, "a+", FILE_MODE);
+    this.handle = handle;
+    this.size = (await handle.stat()).size;
+    this.liveFirstSeq = this.size > 0 ? await firstSeq(handle) : null;
+    this.liveMissing = false;
+    // Readers list the files again: the live file is a new one.
+    this.generation += 2;
+    this.liveSince = this.generation;
   }
 
   async close(): Promise<void> {
     await this.reads.close();
     await this.handle?.close();
     this.handle = null;
+    this.liveMissing = false;
   }
 
   /** Files oldest first, the live file last. */
@@ -322,7 +363,12 @@ export class EventLog {
 
   /** Whether a file of a snapshot is the one appends still go to. */
   private isLive({ handles, i, generation }: Place): boolean {
-    return i === handles.length - 1 && generation === this.generation;
+    return this.isLiveFile(handles, i, generation);
+  }
+
+  /** Whether the i-th file of a snapshot taken in `generation` is the live file appends go to. */
+  private isLiveFile(handles: readonly FileHandle[], i: number, generation: number): boolean {
+    return i === handles.length - 1 && generation >= this.liveSince && !this.liveMissing;
   }
 
   /** Up to where a file of a snapshot can no longer change: the live file's durable size; all of a rotated one. */
@@ -347,13 +393,15 @@ export class EventLog {
 
   private async rotate(): Promise<void> {
     this.generation++;
-    this.rotation = this.renameFiles();
+    const changes = { liveMoved: false, dropped: false };
+    this.rotation = this.renameFiles(changes);
     try {
       await this.rotation;
     } finally {
       this.generation++;
-      // Also after a failure: the oldest file may have gone before it.
-      await this.forgetBeforeOldest();
+      if (changes.liveMoved) this.liveSince = this.generation;
+      // After a failure only when a file went: otherwise what the log holds is as it was.
+      if (changes.liveMoved || changes.dropped) await this.forgetBeforeOldest();
     }
   }
 
@@ -371,7 +419,8 @@ export class EventLog {
    */
   private async sizeOf(handles: readonly FileHandle[], i: number, generation: number): Promise<number> {
     const handle = handles[i]!;
-    if (i === handles.length - 1) return generation === this.generation ? this.size : (await handle.stat()).size;
+    if (this.isLiveFile(handles, i, generation)) return this.size;
+    if (i === handles.length - 1) return (await handle.stat()).size;
     let size = rotatedSizes.get(handle);
     if (size === undefined) rotatedSizes.set(handle, (size = (await handle.stat()).size));
     return size;
@@ -389,7 +438,8 @@ export class EventLog {
    */
   private async firstSeqOf(handles: readonly FileHandle[], i: number, generation: number): Promise<number | null> {
     if (generation !== this.generation) return firstSeq(handles[i]!);
-    if (i === handles.length - 1) return this.liveFirstSeq;
+    if (this.isLiveFile(handles, i, generation)) return this.liveFirstSeq;
+    if (i === handles.length - 1) return firstSeq(handles[i]!);
     if (this.firstSeqs.generation !== generation) this.firstSeqs = { generation, seqs: new Map() };
     const known = this.firstSeqs.seqs.get(i);
     if (known !== undefined) return known;
@@ -403,7 +453,7 @@ export class EventLog {
    * file's handle stays open until its successor is: a failure before that leaves it the file
    * appended to (a rotated file may have moved or gone; their order holds).
    */
-  private async renameFiles(): Promise<void> {
+  private async renameFiles(changes: { liveMoved: boolean; dropped: boolean }): Promise<void> {
     const { path, keepFiles } = this.options;
     const rotated = (await this.files()).slice(0, -1).map((file) => ({ file, n: rotationIndex(basename(path), basename(file))! }));
     // Make room at `.1`: only the files from `.1` up to the first free number move up one. After
@@ -414,7 +464,7 @@ export class EventLog {
     // Oldest first, so that `.n` has moved to `.n+1` before `.n-1` takes its name.
     for (const { file, n } of rotated) {
       const to = n < free ? n + 1 : n;
-      if (to > keepFiles) await unlink(file).catch(() => {});
+      if (to > keepFiles) changes.dropped = (await unlink(file).then(() => true, () => false)) || changes.dropped;
       else if (to !== n) await rename(file, `${path}.${to}`);
     }
     const moved = keepFiles > 0 ? `${path}.1` : null;
@@ -425,23 +475,30 @@ export class EventLog {
       next = await open(path, "a+", FILE_MODE);
     } catch (error) {
       // Put the live file back; when that cannot be done, appends would go to a rotated or an
-      // unlinked file: stop them instead.
-      if (moved) await rename(moved, path).catch(() => this.closeForAppends());
-      else this.closeForAppends();
+      // unlinked file: the next append opens a new live file instead.
+      const back = moved ? await rename(moved, path).then(() => true, () => false) : false;
+      if (!back) {
+        changes.liveMoved = true;
+        this.dropLiveHandle();
+      }
       throw error;
     }
     const previous = this.handle;
     this.handle = next;
     this.size = 0;
     this.liveFirstSeq = null;
-    await previous?.close();
+    changes.liveMoved = true;
+    await previous?.close().catch(() => {});
     await fsyncDir(dirname(path));
   }
 
-  /** The handle is dropped: every later append fails (the store reports storage degraded). */
-  private closeForAppends(): void {
+  /** No live file to append to (it moved and could not be put back): the next append opens one. */
+  private dropLiveHandle(): void {
     void this.handle?.close().catch(() => {});
     this.handle = null;
+    this.size = 0;
+    this.liveFirstSeq = null;
+    this.liveMissing = true;
   }
 
   private async lastSeqOfRotated(): Promise<number> {
@@ -499,6 +556,8 @@ function textOf(events: readonly CodexdEvent[], part: PartialRead): LogLine[] {
 }
 
 const PROBE = 16 * 1024;
+/** How long after a failed rotation the next one is tried. */
+const RETRY_ROTATION_MS = 1_000;
 
 /** Sizes of rotated files, by read handle: such a file is never written again. */
 const rotatedSizes = new WeakMap<FileHandle, number>();

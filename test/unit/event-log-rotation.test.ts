@@ -3,9 +3,9 @@
  * stays the one appended to, the failure is reported once, and the next append tries again.
  * The obstacle is a real one: a directory where the newest rotated file must go.
  */
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EventLog } from "../../src/state/event-log.js";
 import { StateStore } from "../../src/state/store.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
@@ -16,9 +16,9 @@ afterEach(async () => {
 });
 
 /** `count` events from seq `from`, each about 250 bytes. */
-function batch(from: number, count: number): string {
+function batch(from: number, count: number, message = "m"): string {
   let text = "";
-  for (let seq = from; seq < from + count; seq++) text += `${JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m", detail: { pad: "x".repeat(200) } })}\n`;
+  for (let seq = from; seq < from + count; seq++) text += `${JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message, detail: { pad: "x".repeat(200) } })}\n`;
   return text;
 }
 
@@ -28,7 +28,7 @@ describe("event log rotation that fails", () => {
     temps.push(temp);
     const path = join(temp.dir, "events.jsonl");
     const failures: NodeJS.ErrnoException[] = [];
-    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 1, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error) });
+    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 1, readCacheBytes: 1024 * 1024, rotationRetryMs: 0, onRotationFailed: (error) => failures.push(error) });
     await log.open();
     // A non-empty directory where the live file would be renamed to: rename fails (EISDIR). It is
     // not taken for a rotated file of the log either.
@@ -63,6 +63,69 @@ describe("event log rotation that fails", () => {
   });
 });
 
+describe("rotation tried again after a failure", () => {
+  it("waits its retry interval: appends in between write to the live file and try nothing", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const failures: NodeJS.ErrnoException[] = [];
+    const log = new EventLog({ path, maxBytes: 4_096, keepFiles: 2, readCacheBytes: 1024 * 1024, rotationRetryMs: 3_600_000, onRotationFailed: (error) => failures.push(error) });
+    await log.open();
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+    await log.append(batch(1, 20));
+    // The obstacle gone, but within the interval: no attempt, so no rotation yet.
+    await rm(`${path}.1`, { recursive: true });
+    await log.append(batch(21, 20));
+    expect(failures).toHaveLength(1);
+    expect(await log.files()).toEqual([path]);
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    await log.close();
+  });
+});
+
+describe("readers across a rotation that failed", () => {
+  /** What the test reaches inside the log: a reader's lease and the append handle's sync. */
+  interface Inside {
+    reads: { acquire: () => Promise<{ handles: FileHandle[]; generation: number; release: () => Promise<void> }> };
+    handle: FileHandle & { datasync: () => Promise<void> };
+  }
+
+  it("a reader holding files listed before it still takes the live file as live: bytes not yet durable are never kept", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const log = new EventLog({ path, maxBytes: 2_000, keepFiles: 1, readCacheBytes: 1024 * 1024, rotationRetryMs: 0 });
+    const inside = log as unknown as Inside;
+    await log.open();
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+    await log.append(batch(1, 10, "m"));
+    const lease = await inside.reads.acquire();
+    // Another failed rotation: the files were listed again, the live file is the same.
+    await log.append(batch(11, 2, "m"));
+    // An append written but not yet synced; its sync then fails, so it is cut off.
+    const handle = inside.handle;
+    const sync = handle.datasync.bind(handle);
+    let failSync!: () => void;
+    handle.datasync = () => new Promise((_, reject) => (failSync = () => reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }))));
+    const lost = log.append(batch(13, 3, "LOST"));
+    await vi.waitUntil(() => failSync !== undefined);
+    // The reader of the earlier listing reads the live file now (what a page read does).
+    const reader = log as unknown as { readAndKeep: (place: object) => Promise<unknown> };
+    await reader.readAndKeep({ handles: lease.handles, i: lease.handles.length - 1, generation: lease.generation, first: 1, at: 0 });
+    failSync();
+    await expect(lost).rejects.toThrow("EIO");
+    handle.datasync = sync;
+    await lease.release();
+    // The same seqs written again: every read gives the new ones.
+    await log.append(batch(13, 3, "REAL"));
+    const events = await log.readAfter(0, 100, () => true);
+    expect(events.map((e) => `${e.seq}:${e.message}`).slice(-4)).toEqual(["12:m", "13:REAL", "14:REAL", "15:REAL"]);
+    await log.close();
+  });
+});
+
 describe("event log rotation retried after a failure", () => {
   it("moves no rotated file again and removes none while it keeps failing", async () => {
     const temp = await tempState();
@@ -72,7 +135,7 @@ describe("event log rotation retried after a failure", () => {
     await writeFile(`${path}.3`, batch(1, 20));
     await writeFile(`${path}.2`, batch(21, 20));
     const failures: NodeJS.ErrnoException[] = [];
-    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 3, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error) });
+    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 3, readCacheBytes: 1024 * 1024, rotationRetryMs: 0, onRotationFailed: (error) => failures.push(error) });
     await log.open();
     await mkdir(`${path}.1`);
     await writeFile(join(`${path}.1`, "keep"), "x");
