@@ -184,16 +184,32 @@ export class EventLog {
     }
   }
 
-  /** A new live file after a rotation moved the old one away but could not open its successor. */
+  /**
+   * A new live file after a rotation moved the old one away but could not open its successor.
+   * Like a rotation, readers wait while the file appears and list the files again after it.
+   */
   private async openMissingLive(): Promise<void> {
-    const handle = await open(this.options.path, "a+", FILE_MODE);
-    this.handle = handle;
-    this.size = (await handle.stat()).size;
-    this.liveFirstSeq = this.size > 0 ? await firstSeq(handle) : null;
-    this.liveMissing = false;
-    // Readers list the files again: the live file is a new one.
-    this.generation += 2;
-    this.liveSince = this.generation;
+    this.generation++;
+    const opening = (async () => {
+      const handle = await open(this.options.path, "a+", FILE_MODE);
+      try {
+        const size = (await handle.stat()).size;
+        this.liveFirstSeq = size > 0 ? await firstSeq(handle) : null;
+        this.size = size;
+        this.handle = handle;
+        this.liveMissing = false;
+      } catch (error) {
+        await handle.close().catch(() => {});
+        throw error;
+      }
+    })();
+    this.rotation = opening;
+    try {
+      await opening;
+    } finally {
+      this.generation++;
+      if (!this.liveMissing) this.liveSince = this.generation;
+    }
   }
 
   async close(): Promise<void> {
@@ -479,6 +495,7 @@ export class EventLog {
       const back = moved ? await rename(moved, path).then(() => true, () => false) : false;
       if (!back) {
         changes.liveMoved = true;
+        this.liveSince = this.generation + 1;
         this.dropLiveHandle();
       }
       throw error;
@@ -488,6 +505,8 @@ export class EventLog {
     this.size = 0;
     this.liveFirstSeq = null;
     changes.liveMoved = true;
+    // From now on the moved file is a rotated one to every snapshot listed before.
+    this.liveSince = this.generation + 1;
     await previous?.close().catch(() => {});
     await fsyncDir(dirname(path));
   }

@@ -63,6 +63,23 @@ describe("event log rotation that fails", () => {
   });
 });
 
+describe("a rotation failure whose report throws", () => {
+  it("still acknowledges the batch", async () => {
+    const temp = await tempState();
+    temps.push(temp);
+    const path = join(temp.dir, "events.jsonl");
+    const log = new EventLog({ path, maxBytes: 4_096, keepFiles: 1, readCacheBytes: 1024 * 1024, onRotationFailed: () => {
+      throw new Error("the report failed");
+    } });
+    await log.open();
+    await mkdir(`${path}.1`);
+    await writeFile(join(`${path}.1`, "keep"), "x");
+    await expect(log.append(batch(1, 20))).resolves.toBeUndefined();
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await log.close();
+  });
+});
+
 describe("rotation tried again after a failure", () => {
   it("waits its retry interval: appends in between write to the live file and try nothing", async () => {
     const temp = await tempState();
