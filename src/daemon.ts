@@ -62,7 +62,7 @@ export class Daemon {
       // Out of descriptors or an I/O error is no proof of another owner: keep the directory.
       onLockCheckFailed: (reason, error) => logger.warn({ reason, code: error?.code, stateDir: config.paths.stateDir }, "state directory lock check failed; keeping the lock and retrying"),
       onEventLogRotationFailed: (error) =>
-        logger.warn({ err: error, code: error.code, file: config.paths.structuredEventLogPath }, "event log rotation failed; events are still written to the live file and the next append tries again"),
+        logger.warn({ err: error, code: error.code, file: config.paths.structuredEventLogPath }, "event log rotation failed; events are still written to the live file, and an append 1 s or more later tries again"),
     });
     this.liveEvents = new EventFanout(this.store);
     this.child = new ChildSupervisor({

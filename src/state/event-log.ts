@@ -16,7 +16,7 @@ export interface EventLogOptions {
   readCacheBytes: number;
   /**
    * A rotation failed (the first of a streak; reported again after one that works). The batch
-   * before it is durable and acknowledged; the live file stays in use and the next append retries.
+   * before it is durable and acknowledged; the live file stays in use and a later append retries.
    */
   onRotationFailed?: (error: NodeJS.ErrnoException) => void;
   /** How long after a failed rotation the next one is tried (default 1 s). */

@@ -57,7 +57,7 @@ export interface StoreOptions {
   onLockLost?: (reason: string) => void;
   /** A lock heartbeat failed for a reason that is not another owner (logged; the lock is kept). */
   onLockCheckFailed?: (reason: string, error?: NodeJS.ErrnoException) => void;
-  /** The event log could not rotate (the batch before was written; the next append tries again). */
+  /** The event log could not rotate (the batch before was written; an append 1 s or more later tries again). */
   onEventLogRotationFailed?: (error: NodeJS.ErrnoException) => void;
   /** The lock's stale window (default 10 s); shorter in tests. */
   lockStaleAfterMs?: number;
