@@ -53,9 +53,10 @@ export class EventLog {
   private liveMissing = false;
   /** Seq of the oldest event still on disk (live or rotated), kept current across rotations. */
   oldestSeq: number | null = null;
-  /** Bumped when a rotation starts and when it ends (odd while renaming), so a reader can tell its list of files is not a consistent one. */
+  /** Bumped when a change of files starts and when it ends (odd during it), so a reader can tell its list of files is not a consistent one. */
   private generation = 0;
-  private rotation: Promise<void> = Promise.resolve();
+  /** The change of files under way (or the last one): readers listing during it wait for it. */
+  private filesChange: Promise<void> = Promise.resolve();
   /** Seq of the live file's first event (null while it is empty). */
   private liveFirstSeq: number | null = null;
   /**
@@ -189,8 +190,7 @@ export class EventLog {
    * Like a rotation, readers wait while the file appears and list the files again after it.
    */
   private async openMissingLive(): Promise<void> {
-    this.generation++;
-    const opening = (async () => {
+    await this.changeFiles(async () => {
       const handle = await open(this.options.path, "a+", FILE_MODE);
       try {
         const size = (await handle.stat()).size;
@@ -198,18 +198,12 @@ export class EventLog {
         this.size = size;
         this.handle = handle;
         this.liveMissing = false;
+        this.liveFileChanged();
       } catch (error) {
         await handle.close().catch(() => {});
         throw error;
       }
-    })();
-    this.rotation = opening;
-    try {
-      await opening;
-    } finally {
-      this.generation++;
-      if (!this.liveMissing) this.liveSince = this.generation;
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -257,7 +251,7 @@ export class EventLog {
   /** The files, and the generation in which they were the consistent set. */
   private async openSnapshotOf(): Promise<{ handles: FileHandle[]; generation: number }> {
     for (;;) {
-      if (this.generation % 2 === 1) await this.rotation.catch(() => {});
+      if (this.generation % 2 === 1) await this.filesChange.catch(() => {});
       const generation = this.generation;
       const files = await this.files();
       const handles = (await Promise.all(files.map((f) => open(f, "r").catch(() => null)))).filter((h): h is FileHandle => h !== null);
@@ -378,12 +372,7 @@ export class EventLog {
   }
 
   /** Whether a file of a snapshot is the one appends still go to. */
-  private isLive({ handles, i, generation }: Place): boolean {
-    return this.isLiveFile(handles, i, generation);
-  }
-
-  /** Whether the i-th file of a snapshot taken in `generation` is the live file appends go to. */
-  private isLiveFile(handles: readonly FileHandle[], i: number, generation: number): boolean {
+  private isLive({ handles, i, generation }: Pick<Place, "handles" | "i" | "generation">): boolean {
     return i === handles.length - 1 && generation >= this.liveSince && !this.liveMissing;
   }
 
@@ -408,17 +397,32 @@ export class EventLog {
   }
 
   private async rotate(): Promise<void> {
-    this.generation++;
     const changes = { liveMoved: false, dropped: false };
-    this.rotation = this.renameFiles(changes);
     try {
-      await this.rotation;
+      await this.changeFiles(() => this.renameFiles(changes));
     } finally {
-      this.generation++;
-      if (changes.liveMoved) this.liveSince = this.generation;
       // After a failure only when a file went: otherwise what the log holds is as it was.
       if (changes.liveMoved || changes.dropped) await this.forgetBeforeOldest();
     }
+  }
+
+  /**
+   * Rename, remove or create files of the log while readers wait: the generation is odd during
+   * the change, and a listing made before it is not taken for a current one after.
+   */
+  private async changeFiles(change: () => Promise<void>): Promise<void> {
+    this.generation++;
+    this.filesChange = change();
+    try {
+      await this.filesChange;
+    } finally {
+      this.generation++;
+    }
+  }
+
+  /** Inside a change: from its end on, the live file is another one (listings before take the old one as rotated). */
+  private liveFileChanged(): void {
+    this.liveSince = this.generation + 1;
   }
 
   private async forgetBeforeOldest(): Promise<void> {
@@ -435,7 +439,7 @@ export class EventLog {
    */
   private async sizeOf(handles: readonly FileHandle[], i: number, generation: number): Promise<number> {
     const handle = handles[i]!;
-    if (this.isLiveFile(handles, i, generation)) return this.size;
+    if (this.isLive({ handles, i, generation })) return this.size;
     if (i === handles.length - 1) return (await handle.stat()).size;
     let size = rotatedSizes.get(handle);
     if (size === undefined) rotatedSizes.set(handle, (size = (await handle.stat()).size));
@@ -454,7 +458,7 @@ export class EventLog {
    */
   private async firstSeqOf(handles: readonly FileHandle[], i: number, generation: number): Promise<number | null> {
     if (generation !== this.generation) return firstSeq(handles[i]!);
-    if (this.isLiveFile(handles, i, generation)) return this.liveFirstSeq;
+    if (this.isLive({ handles, i, generation })) return this.liveFirstSeq;
     if (i === handles.length - 1) return firstSeq(handles[i]!);
     if (this.firstSeqs.generation !== generation) this.firstSeqs = { generation, seqs: new Map() };
     const known = this.firstSeqs.seqs.get(i);
@@ -495,7 +499,7 @@ export class EventLog {
       const back = moved ? await rename(moved, path).then(() => true, () => false) : false;
       if (!back) {
         changes.liveMoved = true;
-        this.liveSince = this.generation + 1;
+        this.liveFileChanged();
         this.dropLiveHandle();
       }
       throw error;
@@ -505,8 +509,7 @@ export class EventLog {
     this.size = 0;
     this.liveFirstSeq = null;
     changes.liveMoved = true;
-    // From now on the moved file is a rotated one to every snapshot listed before.
-    this.liveSince = this.generation + 1;
+    this.liveFileChanged();
     await previous?.close().catch(() => {});
     await fsyncDir(dirname(path));
   }
