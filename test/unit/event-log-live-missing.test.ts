@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { eventLines as batch, seqRange as seqs } from "../helpers/event-lines.js";
 
 const faults = vi.hoisted(() => ({ openForAppend: false, moveBack: false, heldStat: null as null | Promise<void> }));
 vi.mock("node:fs/promises", async (importOriginal) => {
@@ -33,13 +34,6 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   };
 });
 const { EventLog } = await import("../../src/state/event-log.js");
-
-function batch(from: number, count: number): string {
-  let text = "";
-  for (let seq = from; seq < from + count; seq++) text += `${JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message: "m", detail: { pad: "x".repeat(200) } })}\n`;
-  return text;
-}
-const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 const dirs: string[] = [];
 afterEach(async () => {

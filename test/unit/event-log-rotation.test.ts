@@ -6,8 +6,9 @@
 import { mkdir, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { EventLog } from "../../src/state/event-log.js";
+import { EventLog, type EventLogOptions } from "../../src/state/event-log.js";
 import { StateStore } from "../../src/state/store.js";
+import { eventLines as batch, seqRange } from "../helpers/event-lines.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
 const temps: TempState[] = [];
@@ -15,25 +16,31 @@ afterEach(async () => {
   for (const t of temps.splice(0)) await t.cleanup();
 });
 
-/** `count` events from seq `from`, each about 250 bytes. */
-function batch(from: number, count: number, message = "m"): string {
-  let text = "";
-  for (let seq = from; seq < from + count; seq++) text += `${JSON.stringify({ seq, createdAt: new Date(seq).toISOString(), level: "info", type: "t", message, detail: { pad: "x".repeat(200) } })}\n`;
-  return text;
+/**
+ * A non-empty directory where the live file is renamed to at rotation: the rename fails (EISDIR),
+ * and the directory is not taken for a rotated file of the log either.
+ */
+async function blockRotation(path: string): Promise<void> {
+  await mkdir(`${path}.1`);
+  await writeFile(join(`${path}.1`, "keep"), "x");
+}
+
+/** An open log in a new state dir, its rotation failures collected; `before` runs before it opens. */
+async function openLog(options: Omit<EventLogOptions, "path" | "readCacheBytes">, before?: (path: string) => Promise<void>) {
+  const temp = await tempState();
+  temps.push(temp);
+  const path = join(temp.dir, "events.jsonl");
+  const failures: NodeJS.ErrnoException[] = [];
+  await before?.(path);
+  const log = new EventLog({ path, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error), ...options });
+  await log.open();
+  return { log, path, failures };
 }
 
 describe("event log rotation that fails", () => {
   it("keeps the durable batch acknowledged and the live file in use, reports once per streak, and rotates once it can", async () => {
-    const temp = await tempState();
-    temps.push(temp);
-    const path = join(temp.dir, "events.jsonl");
-    const failures: NodeJS.ErrnoException[] = [];
-    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 1, readCacheBytes: 1024 * 1024, rotationRetryMs: 0, onRotationFailed: (error) => failures.push(error) });
-    await log.open();
-    // A non-empty directory where the live file would be renamed to: rename fails (EISDIR). It is
-    // not taken for a rotated file of the log either.
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    const { log, path, failures } = await openLog({ maxBytes: 10_000, keepFiles: 1, rotationRetryMs: 0 });
+    await blockRotation(path);
 
     await expect(log.append(batch(1, 50))).resolves.toBeUndefined();
     expect(failures.map((e) => e.code)).toEqual(["EISDIR"]);
@@ -41,7 +48,7 @@ describe("event log rotation that fails", () => {
     await expect(log.append(batch(51, 10))).resolves.toBeUndefined();
     expect(failures).toHaveLength(1);
     expect((await stat(path)).size).toBeGreaterThan(10_000);
-    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 60));
     expect(log.oldestSeq).toBe(1);
 
     // The obstacle gone, the next append rotates: the old events move to .1, the new start the live file.
@@ -54,49 +61,38 @@ describe("event log rotation that fails", () => {
     expect((await log.readAfter(64, 100, () => true)).map((e) => e.seq)).toEqual([65, 66]);
     // After a rotation that worked, a new failure is reported again (events 1-65 go with the file).
     await rm(`${path}.1`);
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    await blockRotation(path);
     await expect(log.append(batch(67, 50))).resolves.toBeUndefined();
     expect(failures.map((e) => e.code)).toEqual(["EISDIR", "EISDIR"]);
-    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 66));
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(seqRange(66, 116));
     await log.close();
   });
 });
 
 describe("a rotation failure whose report throws", () => {
   it("still acknowledges the batch", async () => {
-    const temp = await tempState();
-    temps.push(temp);
-    const path = join(temp.dir, "events.jsonl");
-    const log = new EventLog({ path, maxBytes: 4_096, keepFiles: 1, readCacheBytes: 1024 * 1024, onRotationFailed: () => {
+    const onRotationFailed = () => {
       throw new Error("the report failed");
-    } });
-    await log.open();
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    };
+    const { log, path } = await openLog({ maxBytes: 4_096, keepFiles: 1, onRotationFailed });
+    await blockRotation(path);
     await expect(log.append(batch(1, 20))).resolves.toBeUndefined();
-    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 20));
     await log.close();
   });
 });
 
 describe("rotation tried again after a failure", () => {
   it("waits its retry interval: appends in between write to the live file and try nothing", async () => {
-    const temp = await tempState();
-    temps.push(temp);
-    const path = join(temp.dir, "events.jsonl");
-    const failures: NodeJS.ErrnoException[] = [];
-    const log = new EventLog({ path, maxBytes: 4_096, keepFiles: 2, readCacheBytes: 1024 * 1024, rotationRetryMs: 3_600_000, onRotationFailed: (error) => failures.push(error) });
-    await log.open();
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    const { log, path, failures } = await openLog({ maxBytes: 4_096, keepFiles: 2, rotationRetryMs: 3_600_000 });
+    await blockRotation(path);
     await log.append(batch(1, 20));
     // The obstacle gone, but within the interval: no attempt, so no rotation yet.
     await rm(`${path}.1`, { recursive: true });
     await log.append(batch(21, 20));
     expect(failures).toHaveLength(1);
     expect(await log.files()).toEqual([path]);
-    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 40));
     await log.close();
   });
 });
@@ -109,14 +105,9 @@ describe("readers across a rotation that failed", () => {
   }
 
   it("a reader holding files listed before it still takes the live file as live: bytes not yet durable are never kept", async () => {
-    const temp = await tempState();
-    temps.push(temp);
-    const path = join(temp.dir, "events.jsonl");
-    const log = new EventLog({ path, maxBytes: 2_000, keepFiles: 1, readCacheBytes: 1024 * 1024, rotationRetryMs: 0 });
+    const { log, path } = await openLog({ maxBytes: 2_000, keepFiles: 1, rotationRetryMs: 0 });
     const inside = log as unknown as Inside;
-    await log.open();
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    await blockRotation(path);
     await log.append(batch(1, 10, "m"));
     const lease = await inside.reads.acquire();
     // Another failed rotation: the files were listed again, the live file is the same.
@@ -145,27 +136,22 @@ describe("readers across a rotation that failed", () => {
 
 describe("event log rotation retried after a failure", () => {
   it("moves no rotated file again and removes none while it keeps failing", async () => {
-    const temp = await tempState();
-    temps.push(temp);
-    const path = join(temp.dir, "events.jsonl");
     // Rotated files as an earlier daemon left them: events 1-20 in .3, 21-40 in .2; .1 is free.
-    await writeFile(`${path}.3`, batch(1, 20));
-    await writeFile(`${path}.2`, batch(21, 20));
-    const failures: NodeJS.ErrnoException[] = [];
-    const log = new EventLog({ path, maxBytes: 10_000, keepFiles: 3, readCacheBytes: 1024 * 1024, rotationRetryMs: 0, onRotationFailed: (error) => failures.push(error) });
-    await log.open();
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    const { log, path, failures } = await openLog({ maxBytes: 10_000, keepFiles: 3, rotationRetryMs: 0 }, async (path) => {
+      await writeFile(`${path}.3`, batch(1, 20));
+      await writeFile(`${path}.2`, batch(21, 20));
+    });
+    await blockRotation(path);
     // Three appends past the size, three failed rotations: nothing older is lost.
     for (let i = 0; i < 3; i++) await log.append(batch(41 + i * 50, 50));
     expect(failures).toHaveLength(1);
-    expect((await log.readAfter(0, 500, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 190 }, (_, i) => i + 1));
+    expect((await log.readAfter(0, 500, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 190));
     expect(log.oldestSeq).toBe(1);
     // Once it can, the rotation fills the free place: nothing moves up, nothing is dropped.
     await rm(`${path}.1`, { recursive: true });
     await log.append(batch(191, 1));
     expect(await log.files()).toEqual([`${path}.3`, `${path}.2`, `${path}.1`, path]);
-    expect((await log.readAfter(0, 500, () => true)).map((e) => e.seq)).toEqual(Array.from({ length: 191 }, (_, i) => i + 1));
+    expect((await log.readAfter(0, 500, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 191));
     // The next rotation is a plain one again: the oldest file goes.
     await log.append(batch(192, 50));
     expect(await log.files()).toEqual([`${path}.3`, `${path}.2`, `${path}.1`, path]);
@@ -182,8 +168,7 @@ describe("a store whose event log cannot rotate", () => {
     const store = new StateStore(temp.config, { onEventLogRotationFailed: (error) => failures.push(error.code ?? "?") });
     await store.initialize();
     const path = temp.config.paths.structuredEventLogPath;
-    await mkdir(`${path}.1`);
-    await writeFile(join(`${path}.1`, "keep"), "x");
+    await blockRotation(path);
     const recorded = [];
     for (let i = 0; i < 40; i++) recorded.push(await store.recordEvent({ level: "info", type: "test.note", message: `note ${i} ${"y".repeat(200)}` }));
     expect(failures).toEqual(["EISDIR"]);
