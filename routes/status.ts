@@ -5,7 +5,7 @@ import { StatusResponse } from "../schemas/status.js";
 import { SMALL_ANSWER } from "../src/http/compression.js";
 import type { Daemon } from "../src/daemon.js";
 import { sendJson } from "../src/http/json-page.js";
-import { statusJson } from "../src/status-view.js";
+import { statusBody } from "../src/status-view.js";
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async (app, { daemon }) => {
   app.get(
@@ -21,7 +21,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ daemon: Daemon }> = async
       },
     },
     (_request, reply) => {
-      sendJson(reply, daemon.store, statusJson(daemon));
+      sendJson(reply, daemon.store, statusBody(daemon));
     },
   );
 };

@@ -29,27 +29,43 @@ export function buildStatus(daemon: Daemon): StatusResponse {
 }
 
 /**
- * The same answer as JSON text. Everything in it but the daemon's uptime changes only when the
- * state does, so the text around the uptime is kept and made again only when one of its inputs
- * (frozen records by identity, counters and flags by value) differs from the last time.
+ * The same answer as UTF-8 JSON bytes. Everything in it but the daemon's uptime changes only when
+ * the state does, so the bytes around the uptime are kept and made again only when one of its
+ * inputs (frozen records by identity, counters and flags by value) differs from the last time;
+ * the whole body is made at most once per millisecond of uptime, and polls within it share it.
+ * Bytes rather than text: text is measured, joined to the headers and encoded again for every
+ * answer; bytes go to the socket as they are. A body once returned is never written to again.
  */
-export function statusJson(daemon: Daemon): string {
+export function statusBody(daemon: Daemon): Buffer {
   const inputs = statusInputs(daemon);
-  let kept = keptTexts.get(daemon);
+  const uptimeMs = daemon.uptimeMs;
+  let kept = keptBodies.get(daemon);
   if (kept === undefined || !sameInputs(kept.inputs, inputs)) {
-    kept = { inputs, ...statusTextAround(daemon) };
-    keptTexts.set(daemon, kept);
+    const { before, after } = statusTextAround(daemon);
+    kept = { inputs, before: Buffer.from(before, "utf8"), after: Buffer.from(after, "utf8"), body: null, uptimeMs };
+    keptBodies.set(daemon, kept);
   }
-  return `${kept.before}${daemon.uptimeMs}${kept.after}`;
+  if (kept.body === null || kept.uptimeMs !== uptimeMs) {
+    const uptime = String(uptimeMs);
+    const body = Buffer.allocUnsafe(kept.before.length + uptime.length + kept.after.length);
+    kept.before.copy(body, 0);
+    kept.after.copy(body, kept.before.length + body.write(uptime, kept.before.length, "latin1"));
+    kept.body = body;
+    kept.uptimeMs = uptimeMs;
+  }
+  return kept.body;
 }
 
 interface KeptStatus {
   inputs: readonly unknown[];
-  /** The text up to the uptime's value, and from just after it to the end. */
-  before: string;
-  after: string;
+  /** The bytes up to the uptime's value, and from just after it to the end. */
+  before: Buffer;
+  after: Buffer;
+  /** The last body made, and the uptime in it. */
+  body: Buffer | null;
+  uptimeMs: number;
 }
-const keptTexts = new WeakMap<Daemon, KeptStatus>();
+const keptBodies = new WeakMap<Daemon, KeptStatus>();
 
 /** What the text is made of, apart from the clock. */
 function statusInputs(daemon: Daemon): readonly unknown[] {

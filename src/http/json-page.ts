@@ -21,13 +21,14 @@ export function pageOfJson(name: string, texts: readonly string[], rest: Record<
 }
 
 /**
- * Send a body already serialized. Fastify's preSerialization hooks do not run for a string, so
- * the durable-read rule (src/http/durable-reads.ts) is applied here: the page was taken from
- * memory first, and is sent once everything queued before it is durable. With nothing pending
- * (most reads) it goes out in this turn, without a promise; a flush that fails is the answer.
+ * Send a body already serialized (text or UTF-8 bytes). Fastify's preSerialization hooks do not
+ * run for either, so the durable-read rule (src/http/durable-reads.ts) is applied here: the page
+ * was taken from memory first, and is sent once everything queued before it is durable. With
+ * nothing pending (most reads) it goes out in this turn, without a promise; a flush that fails is
+ * the answer.
  * Returns the reply: an async handler returns it to let Fastify wait for the answer's end.
  */
-export function sendJson(reply: FastifyReply, store: StateStore, body: string): FastifyReply {
+export function sendJson(reply: FastifyReply, store: StateStore, body: string | Buffer): FastifyReply {
   if (store.isSettled) return reply.type(JSON_TYPE).send(body);
   store
     .settled()

@@ -450,12 +450,12 @@ describe("event pages read from the log", () => {
 describe("GET /v1/status from kept parts", () => {
   it("is the status object, with counts that follow every write", { timeout: 120_000 }, async () => {
     const { startInProcessDaemon } = await import("../helpers/in-process-daemon.js");
-    const { buildStatus, statusJson } = await import("../../src/status-view.js");
+    const { buildStatus, statusBody } = await import("../../src/status-view.js");
     const d = await startInProcessDaemon({ CODEXD_TOKEN: "secret-token-value-123" });
     try {
       const { store } = d.daemon;
       const same = () => {
-        const fromParts = JSON.parse(statusJson(d.daemon));
+        const fromParts = JSON.parse(statusBody(d.daemon).toString("utf8"));
         const object = JSON.parse(JSON.stringify(buildStatus(d.daemon)));
         delete fromParts.daemon.uptimeMs;
         delete object.daemon.uptimeMs;
@@ -489,14 +489,22 @@ describe("GET /v1/status from kept parts", () => {
       try {
         const at = Date.now();
         clock.mockReturnValue(at);
-        const first = JSON.parse(statusJson(d.daemon)).daemon.uptimeMs as number;
+        const first = JSON.parse(statusBody(d.daemon).toString("utf8")).daemon.uptimeMs as number;
         clock.mockReturnValue(at + 5_000);
-        expect(JSON.parse(statusJson(d.daemon)).daemon.uptimeMs).toBe(first + 5_000);
+        const polled = statusBody(d.daemon);
+        expect(JSON.parse(polled.toString("utf8")).daemon.uptimeMs).toBe(first + 5_000);
+        // Polls within one millisecond share a body, until the state changes within it.
+        expect(statusBody(d.daemon)).toBe(polled);
+        await store.updateChildState({ lastError: "changed within the millisecond" });
+        expect(statusBody(d.daemon)).not.toBe(polled);
+        expect(same().child.lastError).toBe("changed within the millisecond");
+        expect(JSON.parse(polled.toString("utf8")).child.lastError).not.toBe("changed within the millisecond");
       } finally {
         clock.mockRestore();
       }
-      await store.updateChildState({ lastError: "kept text must not hide this" });
-      expect(same().child.lastError).toBe("kept text must not hide this");
+      // Not ASCII: the kept bytes are UTF-8, and the uptime goes in at a byte offset, not a character's.
+      await store.updateChildState({ lastError: "kept bytes must not hide this: café, 進捗, 🚀" });
+      expect(same().child.lastError).toBe("kept bytes must not hide this: café, 進捗, 🚀");
       const account = { request: async () => ({ account: { type: "apiKey", planType: "pro" }, requiresOpenaiAuth: true }) };
       await d.daemon.child.account.refresh(account as never, 1_000);
       expect(same().codex.account).toMatchObject({ signedIn: true, authMode: "apiKey", planType: "pro" });
