@@ -26,7 +26,7 @@ import { installResponseAudit } from "./http/response-audit.js";
 import { documentSecurityResponses, installSecurity } from "./http/security.js";
 import { installPayloadLimits } from "./http/payload-limits.js";
 import { installValidators } from "./http/validation.js";
-import { RequestLogController } from "./logging.js";
+import { deferredRequestLogger, RequestLogController } from "./logging.js";
 import { problems } from "../schemas/common.js";
 import { inlineSendHook } from "./http/inline-hook.js";
 
@@ -48,6 +48,7 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     logController: new RequestLogController(),
+    childLoggerFactory: deferredRequestLogger,
     bodyLimit: daemon.config.http.bodyLimitBytes,
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,

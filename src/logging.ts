@@ -2,8 +2,8 @@
  * The daemon's log: pino JSON for machines, readable lines (pino-pretty) for a person at a
  * terminal, and the start banner.
  */
-import { LogController, type FastifyBaseLogger, type FastifyRequest } from "fastify";
-import pino, { type Logger } from "pino";
+import { LogController, type FastifyBaseLogger, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import pino, { type Bindings, type ChildLoggerOptions, type Logger } from "pino";
 import pretty from "pino-pretty";
 import type { CodexAccountState } from "../schemas/status.js";
 import { describeAccount } from "./codex/account.js";
@@ -60,6 +60,69 @@ export class RequestLogController extends LogController {
     else super.requestCompleted(error, request, reply);
   }
 }
+
+type LineLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+
+/**
+ * A request's logger, bound to its id, made only when it writes a line. Fastify gives every
+ * request a child of the daemon's logger; pino builds a child's bindings at once, which costs a
+ * few percent of a small read, and most requests write nothing (a polled route's lines are
+ * debug). Lines and levels are the same as from a child made at once.
+ */
+class DeferredChildLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly childBindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.childBindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write("fatal", args);
+  }
+  error(...args: unknown[]): void {
+    this.write("error", args);
+  }
+  warn(...args: unknown[]): void {
+    this.write("warn", args);
+  }
+  info(...args: unknown[]): void {
+    this.write("info", args);
+  }
+  debug(...args: unknown[]): void {
+    this.write("debug", args);
+  }
+  trace(...args: unknown[]): void {
+    this.write("trace", args);
+  }
+  silent(): void {}
+
+  private write(level: LineLevel, args: unknown[]): void {
+    if (pino.levels.values[level]! < (pino.levels.values[this.level] ?? Number.POSITIVE_INFINITY)) return;
+    const logger = this.logger;
+    (logger[level] as (...line: unknown[]) => void).apply(logger, args);
+  }
+}
+
+/** Fastify's childLoggerFactory: each request's logger is a DeferredChildLogger. */
+export const deferredRequestLogger: NonNullable<FastifyServerOptions["childLoggerFactory"]> = (logger, bindings, options) => new DeferredChildLogger(logger, bindings, options);
 
 export interface BannerFacts {
   version: string;

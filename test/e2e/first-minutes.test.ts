@@ -90,6 +90,10 @@ describe("the log", () => {
     const lines = jsonLines(daemon.stdout());
     const urls = lines.map((l) => (l.log.req as { url?: string } | undefined)?.url).filter(Boolean);
     expect(urls).toContain("/v1/events?limit=1");
+    // Both lines of a request carry its id.
+    const incoming = lines.find((l) => (l.log.req as { url?: string } | undefined)?.url === "/v1/events?limit=1");
+    expect(incoming?.log.reqId).toEqual(expect.any(String));
+    expect(lines.filter((l) => l.log.msg === "request completed" && l.log.reqId === incoming?.log.reqId)).toHaveLength(1);
     for (const polled of ["/healthz", "/readyz", "/metrics", "/v1/status"]) expect(urls).not.toContain(polled);
     // Every line says `pid` once: the daemon's. A child's pid goes by childPid.
     for (const { raw } of lines) expect(raw.match(/"pid":/g) ?? [], raw).toHaveLength(1);
