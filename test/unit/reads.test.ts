@@ -451,7 +451,8 @@ describe("GET /v1/status from kept parts", () => {
   it("is the status object, with counts that follow every write", { timeout: 120_000 }, async () => {
     const { startInProcessDaemon } = await import("../helpers/in-process-daemon.js");
     const { buildStatus, statusBody } = await import("../../src/status-view.js");
-    const d = await startInProcessDaemon({ CODEXD_TOKEN: "secret-token-value-123" });
+    // A node id not in ASCII: the text before the uptime is longer in bytes than in characters.
+    const d = await startInProcessDaemon({ CODEXD_TOKEN: "secret-token-value-123", CODEXD_NODE_ID: "nœud-進捗-🚀" });
     try {
       const { store } = d.daemon;
       const same = () => {
@@ -496,13 +497,19 @@ describe("GET /v1/status from kept parts", () => {
         // Polls within one millisecond share a body, until the state changes within it.
         expect(statusBody(d.daemon)).toBe(polled);
         await store.updateChildState({ lastError: "changed within the millisecond" });
-        expect(statusBody(d.daemon)).not.toBe(polled);
+        const changed = statusBody(d.daemon);
+        expect(changed).not.toBe(polled);
         expect(same().child.lastError).toBe("changed within the millisecond");
         expect(JSON.parse(polled.toString("utf8")).child.lastError).not.toBe("changed within the millisecond");
+        // A body already handed out stays as it was when the clock moves on.
+        const sent = Buffer.from(changed);
+        clock.mockReturnValue(at + 5_001);
+        expect(JSON.parse(statusBody(d.daemon).toString("utf8")).daemon.uptimeMs).toBe(first + 5_001);
+        expect(changed.equals(sent)).toBe(true);
       } finally {
         clock.mockRestore();
       }
-      // Not ASCII: the kept bytes are UTF-8, and the uptime goes in at a byte offset, not a character's.
+      // Not ASCII after the uptime too: the kept bytes are UTF-8.
       await store.updateChildState({ lastError: "kept bytes must not hide this: café, 進捗, 🚀" });
       expect(same().child.lastError).toBe("kept bytes must not hide this: café, 進捗, 🚀");
       const account = { request: async () => ({ account: { type: "apiKey", planType: "pro" }, requiresOpenaiAuth: true }) };
