@@ -45,7 +45,8 @@ export class Daemon {
   readonly streams = new StreamHub();
   /** Live events for the open event streams, encoded once per flush. */
   readonly liveEvents: EventFanout;
-  private startedAtMs: number | null = null;
+  /** When start() finished, on the monotonic clock: uptime does not follow a wall clock set back or forward. */
+  private startedAtMonoMs: number | null = null;
   private state: DaemonPhase = "new";
 
   constructor(
@@ -107,7 +108,7 @@ export class Daemon {
   }
 
   get uptimeMs(): number {
-    return this.startedAtMs === null ? 0 : Date.now() - this.startedAtMs;
+    return this.startedAtMonoMs === null ? 0 : Math.floor(performance.now() - this.startedAtMonoMs);
   }
 
   async start(): Promise<void> {
@@ -124,7 +125,7 @@ export class Daemon {
       message: `codexd ${this.config.version} started (pid ${process.pid})`,
       detail: { pid: process.pid, version: this.config.version, nodeId: this.config.nodeId, bootId: this.store.bootId },
     });
-    this.startedAtMs = Date.now();
+    this.startedAtMonoMs = performance.now();
     this.state = "running";
     await this.child.recover();
     this.turns.startWatchdog();

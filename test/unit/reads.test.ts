@@ -447,6 +447,28 @@ describe("event pages read from the log", () => {
   });
 });
 
+describe("the daemon's uptime", () => {
+  it("does not go back, nor below zero, when the wall clock is set back", { timeout: 120_000 }, async () => {
+    const { startInProcessDaemon } = await import("../helpers/in-process-daemon.js");
+    const { statusBody } = await import("../../src/status-view.js");
+    const d = await startInProcessDaemon();
+    try {
+      const uptime = () => JSON.parse(statusBody(d.daemon).toString("utf8")).daemon.uptimeMs as number;
+      const before = uptime();
+      const wall = Date.now();
+      const clock = vi.spyOn(Date, "now").mockReturnValue(wall - 3_600_000);
+      try {
+        expect(uptime()).toBeGreaterThanOrEqual(before);
+        expect(d.daemon.uptimeMs).toBeGreaterThanOrEqual(before);
+      } finally {
+        clock.mockRestore();
+      }
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe("GET /v1/status from kept parts", () => {
   it("is the status object, with counts that follow every write", { timeout: 120_000 }, async () => {
     const { startInProcessDaemon } = await import("../helpers/in-process-daemon.js");
@@ -486,9 +508,9 @@ describe("GET /v1/status from kept parts", () => {
       expect(countsFollow()).toMatchObject({ runs: { cancelled: 0, completed: 1 }, sessions: { failed: 0, closed: 1 } });
 
       // The text kept between reads: the clock moves in it, and every other part follows its state.
-      const clock = vi.spyOn(Date, "now");
+      const clock = vi.spyOn(performance, "now");
       try {
-        const at = Date.now();
+        const at = performance.now();
         clock.mockReturnValue(at);
         const first = JSON.parse(statusBody(d.daemon).toString("utf8")).daemon.uptimeMs as number;
         clock.mockReturnValue(at + 5_000);
