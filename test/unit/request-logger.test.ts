@@ -15,9 +15,9 @@ async function appWithLines(level: pino.LevelWithSilent) {
   });
   const root = pino({ level, base: { name: "codexd" } }, sink);
   const spy = vi.spyOn(root, "child");
+  const app = Fastify({ loggerInstance: root, childLoggerFactory: deferredRequestLogger, logController: new RequestLogController() });
   // Children inherit the spied method: count only the children of the app's own logger.
   const child = { calls: () => spy.mock.contexts.filter((self) => self === app.log).length };
-  const app = Fastify({ loggerInstance: root, childLoggerFactory: deferredRequestLogger, logController: new RequestLogController() });
   // Polled routes: their request lines are debug.
   app.get("/healthz", async (request) => ({ level: request.log.level }));
   app.get("/readyz", async (request) => {
