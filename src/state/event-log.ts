@@ -41,7 +41,7 @@ export class EventLog {
   private tornTail = false;
   /** The last rotation failed: the live file is past its size and appends try again (spaced out). */
   private rotationFailing = false;
-  /** When a rotation that failed is tried again at the earliest (ms since the epoch). */
+  /** When a rotation that failed is tried again at the earliest (performance.now() ms). */
   private rotationRetryAt = 0;
   /**
    * The generation from which the live file is the one appended to now: a snapshot of an earlier
@@ -164,7 +164,8 @@ export class EventLog {
    * After a failure the next attempt waits `rotationRetryMs` (each attempt lists and reopens the files).
    */
   private async rotateAfterAppend(): Promise<void> {
-    if (this.rotationFailing && Date.now() < this.rotationRetryAt) return;
+    // The monotonic clock: a wall clock set back would postpone the retry by as much.
+    if (this.rotationFailing && performance.now() < this.rotationRetryAt) return;
     const liveBefore = this.liveSince;
     try {
       await this.rotate();
@@ -181,7 +182,7 @@ export class EventLog {
         }
       }
       this.rotationFailing = stuck;
-      this.rotationRetryAt = Date.now() + (this.options.rotationRetryMs ?? RETRY_ROTATION_MS);
+      this.rotationRetryAt = performance.now() + (this.options.rotationRetryMs ?? RETRY_ROTATION_MS);
     }
   }
 

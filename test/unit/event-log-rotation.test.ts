@@ -97,6 +97,28 @@ describe("rotation tried again after a failure", () => {
   });
 });
 
+describe("the retry interval's clock", () => {
+  it("is the monotonic one: a wall clock set back does not postpone the next attempt", async () => {
+    const { log, path, failures } = await openLog({ maxBytes: 4_096, keepFiles: 2, rotationRetryMs: 1_000 });
+    await blockRotation(path);
+    await log.append(batch(1, 20));
+    expect(failures).toHaveLength(1);
+    await rm(`${path}.1`, { recursive: true });
+    // Two seconds pass, while the wall clock is set back an hour (by hand, or by NTP).
+    const monotonic = performance.now();
+    const wall = Date.now();
+    const clocks = [vi.spyOn(performance, "now").mockReturnValue(monotonic + 2_000), vi.spyOn(Date, "now").mockReturnValue(wall - 3_600_000)];
+    try {
+      await log.append(batch(21, 20));
+    } finally {
+      for (const clock of clocks) clock.mockRestore();
+    }
+    expect(await log.files()).toEqual([`${path}.1`, path]);
+    expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 40));
+    await log.close();
+  });
+});
+
 describe("readers across a rotation that failed", () => {
   /** What the test reaches inside the log: a reader's lease and the append handle's sync. */
   interface Inside {
