@@ -108,12 +108,22 @@ export interface DaemonStart {
   readyMs: number;
 }
 
+export interface DaemonProcessOptions {
+  /** The build to run (default CLI). */
+  cli?: string;
+  /** A command the daemon runs under, e.g. a profiler: `[...wrapper, node, ...nodeArgs, cli, "serve"]`. */
+  wrapper?: readonly string[];
+  /** How long to wait for /readyz (default 120 s). */
+  readyTimeoutMs?: number;
+}
+
 /** A daemon on `stateDir/state` with the fake app-server as its child; resolves once /readyz says ready. */
-export async function startDaemon(stateDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<DaemonStart> {
+export async function startDaemon(stateDir: string, env: Record<string, string> = {}, nodeArgs: string[] = [], options: DaemonProcessOptions = {}): Promise<DaemonStart> {
   const port = await freePort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CODEXD_") && !k.startsWith("FAKE_") && k !== "NODE_OPTIONS"));
   const started = performance.now();
-  const proc = spawn(process.execPath, [...nodeArgs, CLI, "serve"], {
+  const command = [...(options.wrapper ?? []), process.execPath, ...nodeArgs, options.cli ?? CLI, "serve"];
+  const proc = spawn(command[0]!, command.slice(1), {
     cwd: stateDir,
     stdio: ["ignore", "ignore", "pipe"],
     detached: true,
@@ -134,7 +144,7 @@ export async function startDaemon(stateDir: string, env: Record<string, string> 
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const server: Server = { name: "daemon", proc, pid: proc.pid!, url: `http://127.0.0.1:${port}`, exited, output, childGroup: null };
   servers.add(server);
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
     const ready = await http("GET", `${server.url}/readyz`).catch(() => null);
     if (ready?.status === 200) {
@@ -311,7 +321,9 @@ export async function seedRuns(url: string, count: number, prompt: (i: number) =
       ),
     );
   }
-  if ((await drain(url, 300_000)) > 0) throw new Error("seeded runs did not finish");
+  // 5 minutes, or 100 ms a run for larger states (10,000 runs drained in more than 5 minutes).
+  const left = await drain(url, Math.max(300_000, count * 100));
+  if (left > 0) throw new Error(`seeded runs did not finish: ${left} of ${count} still queued or running`);
 }
 
 /** Wait until no run is queued or running; the number of runs left over if the time ran out. */
