@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Logger } from "pino";
@@ -103,10 +103,19 @@ export async function buildApp(daemon: Daemon, options: AppOptions = {}): Promis
   // shape of each instead of one per route module (fewer instructions per request, measured in
   // bench/README.md). The docs keep a context of their own: its hook opens every route in it.
   for (const routes of [healthRoutes, statusRoutes, eventRoutes, childRoutes, sessionRoutes, approvalRoutes, runRoutes]) {
-    await app.register(fastifyPlugin(routes), { daemon });
+    await app.register(inRootContext(routes), { daemon });
   }
-  await app.register(fastifyPlugin(metricsRoutes), { registry: metrics });
+  await app.register(inRootContext(metricsRoutes), { registry: metrics });
   await app.register(docsRoutes);
   await app.register(consoleRoutes);
   return app;
+}
+
+/**
+ * A route module registered in its parent's context. fastify-plugin marks the function it is
+ * given, so it is given a wrapper: the module itself, imported elsewhere, keeps a context of its own.
+ */
+function inRootContext<Options extends FastifyPluginOptions>(plugin: FastifyPluginAsync<Options>): FastifyPluginAsync<Options> {
+  const wrapper: FastifyPluginAsync<Options> = (app, options) => plugin(app, options);
+  return fastifyPlugin(wrapper, { name: plugin.name });
 }

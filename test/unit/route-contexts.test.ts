@@ -1,5 +1,13 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approvalRoutes } from "../../routes/approvals.js";
+import { childRoutes } from "../../routes/child.js";
+import { eventRoutes } from "../../routes/events.js";
+import { healthRoutes } from "../../routes/health.js";
+import { metricsRoutes } from "../../routes/metrics.js";
+import { runRoutes } from "../../routes/runs.js";
+import { sessionRoutes } from "../../routes/sessions.js";
+import { statusRoutes } from "../../routes/status.js";
 import { buildApp, type App } from "../../src/app.js";
 import { Daemon } from "../../src/daemon.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
@@ -38,6 +46,11 @@ describe("the data routes' request and reply classes", () => {
     expect([...classes.keys()]).toHaveLength(urls.length + 1);
     expect(new Set([...classes.values()].map((c) => c.request)).size).toBe(1);
     expect(new Set([...classes.values()].map((c) => c.reply)).size).toBe(1);
+  });
+
+  it("leave the route modules themselves unmarked: registered anywhere else, each gets a context of its own", () => {
+    const modules = [healthRoutes, statusRoutes, eventRoutes, childRoutes, sessionRoutes, approvalRoutes, runRoutes, metricsRoutes];
+    expect(modules.map((plugin) => (plugin as unknown as Record<symbol, unknown>)[Symbol.for("skip-override")])).toEqual(modules.map(() => undefined));
   });
 
   it("keep the docs apart: their context opens every route in it", async () => {
