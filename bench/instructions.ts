@@ -20,7 +20,8 @@
  *    rest is, with each build's ratio to the first build's.
  *
  * INSTRUCTIONS_BENCH_ROUTE (/v1/status), _REQUESTS, _WARMUP, _REPS, _SEED_RUNS change the sizes.
- * Needs valgrind (`apt-get install valgrind`). Prints lines for people, then one JSON summary line.
+ * Needs valgrind (`apt-get install valgrind`; without it, it says so and measures nothing). About
+ * 15 minutes. Prints lines for people, then one JSON summary line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync } from "node:fs";
@@ -28,7 +29,12 @@ import { join, resolve } from "node:path";
 import { fmt, log, machineInfo, median, withTempDir } from "./lib/common.js";
 import { autocannon, CLI, http, runMain, seedRuns, startDaemon, stop, type Server } from "./lib/http-load.js";
 
-const env = (name: string, fallback: number) => Number(process.env[`INSTRUCTIONS_BENCH_${name}`] ?? fallback);
+function env(name: string, fallback: number): number {
+  const text = process.env[`INSTRUCTIONS_BENCH_${name}`];
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`INSTRUCTIONS_BENCH_${name} must be a whole number of at least 1, not ${JSON.stringify(text)}`);
+  return value;
+}
 const ROUTE = process.env.INSTRUCTIONS_BENCH_ROUTE ?? "/v1/status";
 const REQUESTS = env("REQUESTS", 2_000);
 const WARMUP = env("WARMUP", 10_000);
@@ -60,8 +66,11 @@ function countsOf(file: string): Omit<Rep, "requests"> {
   return { total: first(/PROGRAM TOTALS/), main: first(/node::Start\(int, char\*\*\)/), gc: first(/v8::internal::Heap::CollectGarbage\(/) };
 }
 
-const hit = (server: Server, path: string, amount: number) =>
-  autocannon({ url: server.url, connections: CONNECTIONS, amount, requests: [{ method: "GET", path }], timeout: 600 });
+async function hit(server: Server, path: string, amount: number) {
+  const r = await autocannon({ url: server.url, connections: CONNECTIONS, amount, requests: [{ method: "GET", path }], timeout: 600 });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${path} answered ${r.non2xx} non-2xx and ${r.errors} errors`);
+  return r;
+}
 
 async function measureBuild(name: string, cli: string, stateDir: string): Promise<Rep[]> {
   const out = join(stateDir, "callgrind.out");
@@ -70,14 +79,13 @@ async function measureBuild(name: string, cli: string, stateDir: string): Promis
   try {
     log(`  ${name}: ready under callgrind in ${fmt(readyMs / 1000)} s`);
     const lastSeq = (await http("GET", `${server.url}/v1/status`)).body.events.lastSeq as number;
-    const others = ["/healthz", "/v1/child", "/metrics", "/v1/runs?limit=50", "/v1/sessions?limit=50", "/v1/approvals?limit=50", "/v1/events?limit=100", `/v1/events?after=${lastSeq - 1000}&limit=100`];
+    const others = ["/healthz", "/v1/child", "/metrics", "/v1/runs?limit=50", "/v1/sessions?limit=50", "/v1/approvals?limit=50", "/v1/events?limit=100", `/v1/events?after=${Math.max(0, lastSeq - 1000)}&limit=100`];
     for (const path of others) await hit(server, path, 300);
     await hit(server, ROUTE, WARMUP);
     const reps: Rep[] = [];
     for (let i = 0; i < REPS; i++) {
       execFileSync("callgrind_control", ["--zero", String(server.pid)], { stdio: "ignore" });
       const r = await hit(server, ROUTE, REQUESTS);
-      if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${ROUTE} answered ${r.non2xx} non-2xx and ${r.errors} errors`);
       execFileSync("callgrind_control", ["--dump", String(server.pid)], { stdio: "ignore" });
       // Dumps are numbered callgrind.out.1, .2, ...: the newest is this rep's.
       const dump = readdirSync(stateDir).filter((f) => f.startsWith("callgrind.out.")).sort((a, b) => Number(a.split(".").pop()) - Number(b.split(".").pop())).pop()!;
@@ -92,7 +100,13 @@ async function measureBuild(name: string, cli: string, stateDir: string): Promis
 }
 
 runMain("instructions", async () => {
-  if (spawnSync("valgrind", ["--version"]).status !== 0) throw new Error("valgrind not found (apt-get install valgrind)");
+  // Part of every `npm run bench`: without valgrind it says so and measures nothing.
+  if (spawnSync("valgrind", ["--version"]).status !== 0) {
+    log("skipped: valgrind not found (apt-get install valgrind)");
+    log(JSON.stringify({ benchmark: "instructions", skipped: "valgrind not found" }));
+    return;
+  }
+  if (new Set(BUILDS.map((b) => b.name)).size !== BUILDS.length) throw new Error("INSTRUCTIONS_BENCH_BUILDS: each build needs a name of its own");
   await withTempDir("instructions", async (dir) => {
     const seedDir = join(dir, "seed");
     mkdirSync(seedDir);
