@@ -27,7 +27,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fmt, log, machineInfo, median, withTempDir } from "./lib/common.js";
-import { autocannon, CLI, http, runMain, seedRuns, startDaemon, stop, type Server } from "./lib/http-load.js";
+import { autocannon, CLI, http, READ_STATE_ENV, runMain, seedReadState, startDaemon, stop, type Server } from "./lib/http-load.js";
 
 function env(name: string, fallback: number): number {
   const text = process.env[`INSTRUCTIONS_BENCH_${name}`];
@@ -111,8 +111,8 @@ runMain("instructions", async () => {
     const seedDir = join(dir, "seed");
     mkdirSync(seedDir);
     log(`state: ${SEED_RUNS} runs, each on a new session, every 5th asking a command approval (build ${BUILDS[0]!.name}) ...`);
-    const { server: seeder } = await startDaemon(seedDir, { CODEXD_APPROVAL_POLICY: "accept", CODEXD_RUN_CONCURRENCY: "16" }, [], { cli: BUILDS[0]!.cli });
-    await seedRuns(seeder.url, SEED_RUNS, (i) => (i % 5 === 0 ? `[approval:command] [reply:ok] seed ${i}` : `[reply:ok] seed ${i}`));
+    const { server: seeder } = await startDaemon(seedDir, READ_STATE_ENV, [], { cli: BUILDS[0]!.cli });
+    await seedReadState(seeder.url, SEED_RUNS);
     await stop(seeder);
     log(`${ROUTE}: ${CONNECTIONS} connections, warm-up ${fmt(WARMUP)} requests, then ${REPS} reps of ${fmt(REQUESTS)} under callgrind; builds ${BUILDS.map((b) => `${b.name} (${b.cli})`).join(", ")}`);
     const results = await Promise.all(

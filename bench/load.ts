@@ -48,9 +48,10 @@ import {
   loadAverage,
   machineBusyMs,
   measure,
+  READ_STATE_ENV,
   rssKiB,
   runMain,
-  seedRuns,
+  seedReadState,
   selfMs,
   startDaemon,
   startListening,
@@ -80,7 +81,6 @@ const SOAK_S = setting("SOAK_S", 60);
 const SOAK_RATE = setting("SOAK_RATE", 200);
 const READS_ONLY = process.env.LOAD_BENCH_READS_ONLY === "1";
 const PROFILE = process.env.LOAD_BENCH_PROFILE === "1";
-const SEED_ENV = { CODEXD_APPROVAL_POLICY: "accept", CODEXD_RUN_CONCURRENCY: "16" };
 const mib = (kib: number) => kib / 1024;
 
 // =============================================================================================
@@ -140,7 +140,7 @@ interface Comparison {
 /** Build the state: SEED_RUNS runs on sessions of their own, every 5th with a command approval. */
 async function buildState(url: string): Promise<{ seedMs: number; events: number; runs: number; sessions: number; approvals: number }> {
   const t0 = performance.now();
-  await seedRuns(url, SEED_RUNS, (i) => (i % 5 === 0 ? `[approval:command] [reply:ok] seed ${i}` : `[reply:ok] seed ${i}`));
+  await seedReadState(url, SEED_RUNS);
   const seedMs = performance.now() - t0;
   const status = (await http("GET", `${url}/v1/status`)).body;
   const sessions = Object.values(status.counts.sessions as Record<string, number>).reduce((a, b) => a + b, 0);
@@ -150,7 +150,7 @@ async function buildState(url: string): Promise<{ seedMs: number; events: number
 }
 
 async function reads(dir: string): Promise<{ state: Awaited<ReturnType<typeof buildState>>; comparisons: Comparison[]; all: Measurement[][]; profiles: Record<string, ProfileSummary> }> {
-  const { server: daemon } = await startDaemon(dir, SEED_ENV);
+  const { server: daemon } = await startDaemon(dir, READ_STATE_ENV);
   let bare: Server | null = null;
   try {
     log(`building the state: ${SEED_RUNS} runs (each on a new session, every 5th asking a command approval) ...`);
@@ -248,7 +248,7 @@ async function reads(dir: string): Promise<{ state: Awaited<ReturnType<typeof bu
 
 async function profileRoute(dir: string, target: Target): Promise<ProfileSummary> {
   const profDir = join(dir, `prof-${target.name}`);
-  const { server } = await startDaemon(dir, SEED_ENV, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  const { server } = await startDaemon(dir, READ_STATE_ENV, ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
   try {
     const t = { ...target, server };
     await warm(t, WARMUP_S, CONNECTIONS);

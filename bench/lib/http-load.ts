@@ -326,6 +326,14 @@ export async function seedRuns(url: string, count: number, prompt: (i: number) =
   if (left > 0) throw new Error(`seeded runs did not finish: ${left} of ${count} still queued or running`);
 }
 
+/** Settings of a daemon that builds the read benchmarks' state: approvals answered, 16 runs at once. */
+export const READ_STATE_ENV = { CODEXD_APPROVAL_POLICY: "accept", CODEXD_RUN_CONCURRENCY: "16" };
+
+/** The read benchmarks' state: `count` runs, each on a new session, every 5th asking a command approval. */
+export function seedReadState(url: string, count: number): Promise<void> {
+  return seedRuns(url, count, (i) => (i % 5 === 0 ? `[approval:command] [reply:ok] seed ${i}` : `[reply:ok] seed ${i}`));
+}
+
 /** Wait until no run is queued or running; the number of runs left over if the time ran out. */
 export async function drain(url: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
