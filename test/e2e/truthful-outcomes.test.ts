@@ -7,30 +7,17 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CodexdEvent } from "../../schemas/events.js";
 import type { RunRecord } from "../../schemas/runs.js";
 import { waitUntil } from "../helpers/deadline.js";
+import { logCapture } from "../helpers/log-capture.js";
 import { startSessionsDaemon, type SessionsDaemon, type SessionsDaemonOptions } from "../helpers/sessions-daemon.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!().catch(() => {});
 });
-
-/** The daemon's own log lines, as JSON objects. */
-function logCapture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: "warn" }, stream) };
-}
 
 async function start(options: SessionsDaemonOptions = {}): Promise<SessionsDaemon> {
   const d = await startSessionsDaemon({ ...options, settings: { CODEXD_CHILD_LIVENESS_INTERVAL_MS: "0", ...options.settings } });

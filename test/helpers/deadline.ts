@@ -1,6 +1,7 @@
 /**
  * Waiting on a condition with a deadline instead of sleeping and hoping.
  */
+import { realMonotonicNow } from "./real-clocks.js";
 
 export interface WaitOptions {
   /** Give up after this many milliseconds (default 30 s: generous, for a loaded machine). */
@@ -17,7 +18,7 @@ export interface WaitOptions {
  */
 export async function waitUntil<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions = {}): Promise<T> {
   const { timeoutMs = 30_000, intervalMs = 20, what = "condition" } = options;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realMonotonicNow() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {
     try {
@@ -27,7 +28,7 @@ export async function waitUntil<T>(probe: () => T | undefined | false | Promise<
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() >= deadline) {
+    if (realMonotonicNow() >= deadline) {
       const why = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
     }
