@@ -12,7 +12,7 @@ export function backoffDelay(attempt: number, settings: BackoffSettings, random:
   return Math.round(nominal / 2 + random() * (nominal / 2));
 }
 
-/** Crash-loop breaker: more than `burst` starts within `windowMs` trips it. */
+/** Crash-loop breaker: more than `burst` starts within `windowMs` trips it. Times are monotonic (`performance.now()`). */
 export class StartLimiter {
   private starts: number[] = [];
 

@@ -71,10 +71,10 @@ export function processStartTicks(pid: number): number | null {
 
 /** Poll until the group has no live members or the deadline passes. */
 export async function waitForGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (liveGroupMembers(pgid).length === 0) return true;
-    if (Date.now() >= deadline) return false;
+    if (performance.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

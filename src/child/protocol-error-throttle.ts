@@ -8,7 +8,8 @@ import type { StateStore } from "../state/store.js";
  * child printing garbage in a loop cannot flood the event log.
  */
 export class ProtocolErrorThrottle {
-  private windowStart = 0;
+  /** performance.now() at the start of the current one-second window. */
+  private windowStart = -Infinity;
   private inWindow = 0;
   private suppressed = 0;
 
@@ -19,7 +20,7 @@ export class ProtocolErrorThrottle {
   ) {}
 
   record(info: ProtocolErrorInfo): void {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.inWindow = 0;

@@ -78,7 +78,8 @@ export class ChildSupervisor {
   private liveness: LivenessProbe | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
-  private spawnedAtMs = 0;
+  /** When the current child was spawned, on the monotonic clock: a wall clock stepped meanwhile changes no interval. */
+  private spawnedAtMono = 0;
   private closed = false;
   private ops: Promise<unknown> = Promise.resolve();
   /** Processes we are ending on purpose, and why; their exit is not a crash to react to. */
@@ -262,7 +263,7 @@ export class ChildSupervisor {
 
   private async launch(cause: ChildCause, patch: Partial<ChildState> = {}): Promise<void> {
     const { config, store } = this.deps;
-    if (!this.limiter.tryStart(Date.now())) {
+    if (!this.limiter.tryStart(performance.now())) {
       const c = config.child;
       await this.transition("fatal", "start-limit", {
         ...patch,
@@ -301,7 +302,7 @@ export class ChildSupervisor {
       return;
     }
     this.proc = proc;
-    this.spawnedAtMs = Date.now();
+    this.spawnedAtMono = performance.now();
     this.wire(proc);
     await this.transition(
       "starting",
@@ -311,7 +312,7 @@ export class ChildSupervisor {
         pid: proc.pid,
         pgid: proc.pgid,
         startTicks: proc.startTicks,
-        startedAt: new Date(this.spawnedAtMs).toISOString(),
+        startedAt: new Date().toISOString(),
         exitedAt: null,
         exitCode: null,
         signal: null,
@@ -366,7 +367,7 @@ export class ChildSupervisor {
       await this.account.refresh(proc.connection, Math.min(this.requestTimeoutMs, config.child.readyTimeoutMs, ACCOUNT_READ_AT_READY_MS));
       await this.serial(async () => {
         if (this.proc !== proc || this.state.status !== "starting") return;
-        await this.transition("running", "ready", { readyAt: new Date().toISOString(), protocol, lastError: null }, { readyMs: Date.now() - this.spawnedAtMs });
+        await this.transition("running", "ready", { readyAt: new Date().toISOString(), protocol, lastError: null }, { readyMs: Math.round(performance.now() - this.spawnedAtMono) });
         this.startLiveness(proc);
         this.account.retryWhileUnknown(proc.connection, this.requestTimeoutMs, () => this.proc === proc && !this.closed && !this.ending.has(proc));
       });
@@ -424,7 +425,7 @@ export class ChildSupervisor {
     const crashed = failedAs !== undefined || code !== 0 || signal !== null;
     const cause: ChildCause = (failedAs as ChildCause | undefined) ?? (crashed ? "crash" : "exit");
     const at = new Date();
-    if (at.getTime() - this.spawnedAtMs >= this.deps.config.child.backoffResetAfterMs) this.attempt = 0;
+    if (performance.now() - this.spawnedAtMono >= this.deps.config.child.backoffResetAfterMs) this.attempt = 0;
     const lastError = failedAs ? this.state.lastError : crashed ? `exited with ${signal ?? `code ${code}`}` : this.state.lastError;
     await this.transition(
       "exited",

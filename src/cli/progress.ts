@@ -14,7 +14,7 @@ export interface ProgressOptions {
 export class Progress {
   private status = "";
   private frame = 0;
-  private readonly started = Date.now();
+  private readonly started = performance.now();
   private readonly timer: NodeJS.Timeout;
   private readonly tty: boolean;
   private readonly onSigint = () => {
@@ -44,7 +44,7 @@ export class Progress {
   }
 
   private text(): string {
-    return `${this.label}: ${this.status || "waiting"} (${formatDuration(Date.now() - this.started)})`;
+    return `${this.label}: ${this.status || "waiting"} (${formatDuration(performance.now() - this.started)})`;
   }
 
   private tick(): void {

@@ -19,13 +19,13 @@ export interface Waited<T> {
  * `timeoutMs` passes.
  */
 export async function waitForRun(client: CodexdClient, runId: string, progress: Progress, timeoutMs?: number): Promise<Waited<RunRecord>> {
-  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+  const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
   for (let first = true; ; first = false) {
-    const slice = first ? 0 : Math.max(0, Math.min(2_000, deadline - Date.now()));
+    const slice = first ? 0 : Math.max(0, Math.min(2_000, Math.ceil(deadline - performance.now())));
     const run = await client.runs.get(runId, slice);
     progress.update(run.status);
     if (!RUN_ACTIVE.has(run.status)) return { record: run, timedOut: false };
-    if (Date.now() >= deadline) return { record: run, timedOut: true };
+    if (performance.now() >= deadline) return { record: run, timedOut: true };
   }
 }
 

@@ -152,10 +152,10 @@ export class CodexdClient {
     get: (id: string, waitMs?: number): Promise<RunRecord> => this.call("GET", `/v1/runs/${encodeURIComponent(id)}`, { query: { waitMs } }),
     /** Long-poll until the run ends (or `timeoutMs` passes; then the latest state). */
     wait: async (id: string, timeoutMs = 600_000): Promise<RunRecord> => {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = performance.now() + timeoutMs;
       for (;;) {
-        const run = await this.runs.get(id, Math.min(60_000, Math.max(0, deadline - Date.now())));
-        if (!["queued", "running"].includes(run.status) || Date.now() >= deadline) return run;
+        const run = await this.runs.get(id, Math.min(60_000, Math.max(0, Math.ceil(deadline - performance.now()))));
+        if (!["queued", "running"].includes(run.status) || performance.now() >= deadline) return run;
       }
     },
     cancel: (id: string): Promise<{ changed: boolean; run: RunRecord }> => this.call("POST", `/v1/runs/${encodeURIComponent(id)}/cancel`),

@@ -33,10 +33,10 @@ export function connectionServerOptions(http: HttpSettings) {
 export function installConnectionLimits(app: FastifyInstance, http: HttpSettings): void {
   app.server.maxConnections = http.maxConnections;
   let dropped = 0;
-  let reportedAt = 0;
+  let reportedAt = -Infinity;
   app.server.on("drop", () => {
     dropped++;
-    const now = Date.now();
+    const now = performance.now();
     if (now - reportedAt < 10_000) return;
     reportedAt = now;
     app.log.warn({ dropped, maxConnections: http.maxConnections }, "connections refused: the connection cap is reached");

@@ -289,6 +289,8 @@ export class RunService {
     const { store, sessions, turns } = this.deps;
     const exec = this.executing.get(queued.runId)!;
     const startedAt = now();
+    // The time limit runs on the monotonic clock: a wall clock stepped during the run does not move it.
+    const startedAtMono = performance.now();
     let run: RunRecord;
     try {
       [run] = await Promise.all([
@@ -321,7 +323,7 @@ export class RunService {
       run = await store.upsertRun({ ...run, threadId: sessions.get(run.sessionId!).threadId ?? null, turnId: accepted.turnId, updatedAt: now() });
       // A cancel that arrived while turn/start was in flight could not interrupt yet: do it now.
       if (exec.cancel) await this.interruptTurn(run);
-      const remaining = Math.max(0, (run.timeoutMs ?? this.deps.config.runs.defaultTimeoutMs) - (Date.now() - Date.parse(startedAt)));
+      const remaining = Math.max(0, (run.timeoutMs ?? this.deps.config.runs.defaultTimeoutMs) - (performance.now() - startedAtMono));
       let turn = await turns.waitForEnd(accepted.turnId, remaining);
       let timedOut = false;
       if (!turn) {

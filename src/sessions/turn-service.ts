@@ -52,7 +52,7 @@ interface ActiveTurn {
   /** In order of first appearance; only those in `completed` survive the turn's end. */
   items: Map<string, Item>;
   completed: Set<string>;
-  /** Time of the last notification that was not a retry: retries are not progress. */
+  /** performance.now() at the last notification that was not a retry: retries are not progress. */
   lastActivity: number;
   /** Codex is retrying (the model is unreachable) since the last progress. */
   retry: { count: number; last: CodexError } | null;
@@ -238,7 +238,7 @@ export class TurnService {
   /** Activity on a turn that did not come as a notification (an approval answered or expired). */
   touch(turnId: string): void {
     const act = this.active.get(turnId);
-    if (act) act.lastActivity = Date.now();
+    if (act) act.lastActivity = performance.now();
   }
 
   /** Resolves with the ended turn, or null when the timeout passes first. */
@@ -285,7 +285,7 @@ export class TurnService {
     const act = this.active.get(turnId) ?? this.activate(this.deps.sessions.get(sessionId), turnId);
     const retrying = n.method === "error" && (n.params as { willRetry?: unknown }).willRetry === true;
     if (!retrying) {
-      act.lastActivity = Date.now();
+      act.lastActivity = performance.now();
       act.retry = null;
     }
     this.apply(act, n.method, n.params);
@@ -385,7 +385,7 @@ export class TurnService {
       },
       items: new Map(),
       completed: new Set(),
-      lastActivity: Date.now(),
+      lastActivity: performance.now(),
       retry: null,
       lastError: null,
       checking: false,
@@ -467,10 +467,10 @@ export class TurnService {
    */
   private checkTurns(): void {
     const { silenceTimeoutMs, retryGiveUpMs } = this.deps.config.turns;
-    const at = Date.now();
+    const at = performance.now();
     for (const act of this.active.values()) {
       if (act.checking || this.deps.waitingOnApproval(act.record.turnId)) continue;
-      const quietMs = at - act.lastActivity;
+      const quietMs = Math.round(at - act.lastActivity);
       const giveUp = act.retry !== null && ((retryGiveUpMs > 0 && quietMs >= retryGiveUpMs) || (silenceTimeoutMs > 0 && quietMs >= silenceTimeoutMs));
       if (!giveUp && (silenceTimeoutMs <= 0 || quietMs < silenceTimeoutMs)) continue;
       act.checking = true;

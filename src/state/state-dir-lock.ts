@@ -89,7 +89,7 @@ export async function acquireStateDirLock(dir: string, options: LockOptions = {}
   const path = join(dir, LOCK_FILE);
   const me = currentOwner();
   await sweepLeftovers(dir, staleAfterMs);
-  const deadline = Date.now() + 2 * staleAfterMs + 3_000;
+  const deadline = performance.now() + 2 * staleAfterMs + 3_000;
   for (;;) {
     if (await createComplete(path, me)) return heldLock(path, me, staleAfterMs, options);
     const found = await readLock(path);
@@ -98,7 +98,7 @@ export async function acquireStateDirLock(dir: string, options: LockOptions = {}
     if (verdict === "alive") throw new StateDirLockedError(dir, found.owner);
     if (verdict === "unknown" && (await heartbeatMoves(path, found.mtimeMs, staleAfterMs))) throw new StateDirLockedError(dir, found.owner);
     await takeOver(path, found.owner, staleAfterMs);
-    if (Date.now() > deadline) throw new StateDirLockedError(dir, (await readLock(path))?.owner ?? null);
+    if (performance.now() > deadline) throw new StateDirLockedError(dir, (await readLock(path))?.owner ?? null);
     await sleep(50);
   }
 }
@@ -116,8 +116,8 @@ function judge(owner: LockOwner | null, me: LockOwner): "alive" | "dead" | "unkn
 
 /** Whether the lock's mtime changes (or the file is replaced) within one stale window. */
 async function heartbeatMoves(path: string, mtimeMs: number, staleAfterMs: number): Promise<boolean> {
-  const until = Date.now() + staleAfterMs;
-  while (Date.now() < until) {
+  const until = performance.now() + staleAfterMs;
+  while (performance.now() < until) {
     await sleep(Math.min(250, staleAfterMs / 8));
     const now = await stat(path).catch(() => null);
     if (!now || now.mtimeMs !== mtimeMs) return true;

@@ -155,7 +155,8 @@ export class StateStore {
   /** The pending events' JSON as readers get it (their details bounded), for the event listeners. */
   private pendingShown: string[] = [];
   private pendingEvents: CodexdEvent[] = [];
-  private lastRecentWrite = 0;
+  /** performance.now() at the last write of recent-events.json. */
+  private lastRecentWrite = -Infinity;
   private recentTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private opened = false;
@@ -745,7 +746,7 @@ export class StateStore {
     this.undo = new Map();
     this.flushingUndo = undo;
     if (this.lockLost) return this.rollBack(undo, [], new Error(`state directory lock lost (${this.lockLost}): nothing more is written`), false);
-    const recentDue = this.closing || Date.now() - this.lastRecentWrite >= this.recentInterval;
+    const recentDue = this.closing || performance.now() - this.lastRecentWrite >= this.recentInterval;
     const docs = [...this.dirty].filter((d) => d !== "recent" || recentDue);
     for (const d of docs) this.dirty.delete(d);
     if (docs.includes("daemon")) {
@@ -764,7 +765,7 @@ export class StateStore {
       });
     }
     const payloads = docs.map((d) => [d, this.serialize(d, toArchive)] as const);
-    if (docs.includes("recent")) this.lastRecentWrite = Date.now();
+    if (docs.includes("recent")) this.lastRecentWrite = performance.now();
 
     const failures: unknown[] = [];
     let runsWritten = false;
