@@ -1,4 +1,6 @@
+import Fastify, { type FastifyInstance } from "fastify";
 import pino from "pino";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalRoutes } from "../../routes/approvals.js";
 import { childRoutes } from "../../routes/child.js";
@@ -57,5 +59,47 @@ describe("the data routes' request and reply classes", () => {
     for (const url of ["/openapi.json", "/v1/status"]) await app.inject({ method: "GET", url });
     const docs = classes.get("GET /openapi.json")!;
     expect(docs.reply).not.toBe(classes.get("GET /v1/status")!.reply);
+  });
+});
+
+/**
+ * In the root's context, whatever else a route module did (a hook, a decorator, an error or
+ * not-found handler, a plugin) would reach every route of the daemon, the docs and the console
+ * included: the data route modules may add routes and nothing more.
+ */
+describe("the data route modules", () => {
+  const ADDS_ROUTES = new Set(["get", "head", "post", "put", "delete", "patch", "options", "all", "route", "withTypeProvider"]);
+
+  it("add routes and nothing else", async () => {
+    const temp = await tempState({});
+    const daemon = new Daemon(temp.config, pino({ level: "silent" }));
+    const app = Fastify();
+    const calls: string[] = [];
+    let module = "";
+    // The instance as a module sees it: every method called on it is noted.
+    const watched: FastifyInstance = new Proxy(app, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (!ADDS_ROUTES.has(String(key))) calls.push(`${module}: ${String(key)}`);
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result === target ? watched : result;
+        };
+      },
+    });
+    try {
+      for (const routes of [healthRoutes, statusRoutes, eventRoutes, childRoutes, sessionRoutes, approvalRoutes, runRoutes]) {
+        module = routes.name;
+        await routes(watched as never, { daemon });
+      }
+      module = metricsRoutes.name;
+      await metricsRoutes(watched as never, { registry: new Registry() });
+      expect(["/v1/status", "/v1/runs", "/metrics"].map((url) => app.hasRoute({ method: "GET", url }))).toEqual([true, true, true]);
+      expect(calls).toEqual([]);
+    } finally {
+      await app.close();
+      await temp.cleanup();
+    }
   });
 });
