@@ -1114,7 +1114,13 @@ export const examples = {
       },
       "events": {
         "lastSeq": 159,
-        "oldestSeq": 1
+        "oldestSeq": 1,
+        "rotation": {
+          "status": "ok",
+          "cause": null,
+          "reason": null,
+          "since": null
+        }
       },
       "config": {
         "nodeId": "vm",

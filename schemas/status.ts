@@ -69,8 +69,19 @@ export const StatusResponse = Type.Object(
       {
         lastSeq: Type.Integer({ minimum: 0, description: "seq of the newest event (0 when none)" }),
         oldestSeq: Nullable(Type.Integer({ description: "Oldest seq still retained in the event log; null when no event is kept" })),
+        rotation: Type.Object(
+          {
+            status: Type.Union([Type.Literal("ok"), Type.Literal("failing")], {
+              description: "failing: the live file could not be rotated and grows past eventLog.maxBytes; events are still written and durable, and rotation is tried again on an append 1 s or more later",
+            }),
+            cause: Nullable(Type.String({ description: "errno code of the rotation that failed first, e.g. EACCES; null when ok" })),
+            reason: Nullable(Type.String({ description: "That failure's error message; null when ok" })),
+            since: Nullable(Type.String({ format: "date-time", description: "When rotations began to fail (RFC 3339, UTC); null when ok" })),
+          },
+          { description: "Whether the event log rotates by size" },
+        ),
       },
-      { description: "The event log's range" },
+      { description: "The event log's range, and whether it rotates" },
     ),
     config: Type.Unsafe<ResolvedConfig>({ $ref: "ResolvedConfig", description: "The configuration in effect, the token redacted" }),
   },

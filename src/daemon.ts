@@ -64,6 +64,7 @@ export class Daemon {
       onLockCheckFailed: (reason, error) => logger.warn({ reason, code: error?.code, stateDir: config.paths.stateDir }, "state directory lock check failed; keeping the lock and retrying"),
       onEventLogRotationFailed: (error) =>
         logger.warn({ err: error, code: error.code, file: config.paths.structuredEventLogPath }, "event log rotation failed; events are still written to the live file, and an append 1 s or more later tries again"),
+      onEventLogRotationRecovered: () => logger.info({ file: config.paths.structuredEventLogPath }, "event log rotates again"),
     });
     this.liveEvents = new EventFanout(this.store);
     this.child = new ChildSupervisor({

@@ -14,6 +14,13 @@ function storeHealth(daemon: Daemon): StatusResponse["store"] {
   return { status: "degraded", stateDir, code: storageProblemCode(fault), cause: fault.cause, reason: fault.reason, since: fault.since };
 }
 
+function eventsPart(daemon: Daemon): StatusResponse["events"] {
+  const { store } = daemon;
+  const fault = store.eventLogRotationFault;
+  const rotation = fault ? { status: "failing" as const, ...fault } : { status: "ok" as const, cause: null, reason: null, since: null };
+  return { lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq, rotation };
+}
+
 export function buildStatus(daemon: Daemon): StatusResponse {
   const { store } = daemon;
   return {
@@ -23,7 +30,7 @@ export function buildStatus(daemon: Daemon): StatusResponse {
     codex: { account: daemon.child.account.state },
     counts: countsPart(daemon),
     store: storeHealth(daemon),
-    events: { lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq },
+    events: eventsPart(daemon),
     config: redactConfig(daemon.config),
   };
 }
@@ -82,6 +89,7 @@ function statusInputs(daemon: Daemon): readonly unknown[] {
     store.archivedRunCount,
     store.lastSeq,
     store.oldestEventSeq,
+    store.eventLogRotationFault,
     daemon.config,
   ];
 }
@@ -101,7 +109,7 @@ function statusTextAround(daemon: Daemon): { before: string; after: string } {
     after:
       `,${daemonAfter},"child":${jsonOf(store.getChildState())}` +
       `,"codex":${JSON.stringify({ account: daemon.child.account.state })}` +
-      `,"counts":${JSON.stringify(countsPart(daemon))},"store":${JSON.stringify(storeHealth(daemon))},"events":${JSON.stringify({ lastSeq: store.lastSeq, oldestSeq: store.oldestEventSeq })}` +
+      `,"counts":${JSON.stringify(countsPart(daemon))},"store":${JSON.stringify(storeHealth(daemon))},"events":${JSON.stringify(eventsPart(daemon))}` +
       `,"config":${configJson(daemon.config)}}`,
   };
 }

@@ -9,6 +9,12 @@ const counts = (byStatus: Record<string, number>) =>
     .map(([status, n]) => `${status} ${n}`)
     .join(", ");
 
+/** A row only while the event log cannot rotate: it then grows past its size. */
+function rotationRow(rotation: StatusResponse["events"]["rotation"]): [string, string, "red"][] {
+  if (rotation.status === "ok") return [];
+  return [["event log", `not rotating since ${fullTime(rotation.since)}: ${rotation.cause ?? "error"} (${rotation.reason ?? ""})`, "red"]];
+}
+
 function printStatus({ ui, url }: Context, s: StatusResponse): void {
   const { daemon, child, identity } = s;
   const readiness = daemon.ready ? "ready" : `not ready: ${daemon.notReadyReasons.join("; ")}`;
@@ -27,6 +33,7 @@ function printStatus({ ui, url }: Context, s: StatusResponse): void {
     ["sessions", counts(s.counts.sessions)],
     ["runs", `${counts(s.counts.runs)}; archived ${s.counts.archivedRuns}`],
     ["events", `last seq ${s.events.lastSeq}${s.events.oldestSeq === null ? "" : ` (oldest kept ${s.events.oldestSeq})`}`],
+    ...rotationRow(s.events.rotation),
   ]);
 }
 

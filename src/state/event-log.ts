@@ -19,8 +19,19 @@ export interface EventLogOptions {
    * before it is durable and acknowledged; the live file stays in use and a later append retries.
    */
   onRotationFailed?: (error: NodeJS.ErrnoException) => void;
+  /** Rotations work again after failures that kept the live file in use past its size. */
+  onRotationRecovered?: () => void;
   /** How long after a failed rotation the next one is tried (default 1 s). */
   rotationRetryMs?: number;
+}
+
+/** Why the live file stays in use past its size: the rotation that failed first, and when. */
+export interface RotationFault {
+  /** errno code of the failure, e.g. EACCES, ENOSPC; null when it had none. */
+  readonly cause: string | null;
+  readonly reason: string;
+  /** RFC 3339, UTC. */
+  readonly since: string;
 }
 
 export interface TailRepair {
@@ -43,6 +54,8 @@ export class EventLog {
   private rotationFailing = false;
   /** When a rotation that failed is tried again at the earliest (performance.now() ms). */
   private rotationRetryAt = 0;
+  /** While rotations fail and the live file stays in use past its size: why, since when (frozen; a new object on each change). */
+  rotationFault: RotationFault | null = null;
   /**
    * The generation from which the live file is the one appended to now: a snapshot of an earlier
    * generation holds it as a rotated file. Moves only when the live file changes (a rotation that
@@ -171,18 +184,18 @@ export class EventLog {
       await this.rotate();
       this.rotationFailing = false;
     } catch (error) {
+      const failure = error as NodeJS.ErrnoException;
       // Failing only after the live file moved (closing, syncing the directory) is reported, but
       // nothing is left to retry.
       const stuck = this.liveSince === liveBefore;
-      if (!this.rotationFailing) {
-        try {
-          this.options.onRotationFailed?.(error as NodeJS.ErrnoException);
-        } catch {
-          // A report that throws must not take back the durable batch.
-        }
-      }
+      if (!this.rotationFailing) report(() => this.options.onRotationFailed?.(failure));
       this.rotationFailing = stuck;
       this.rotationRetryAt = performance.now() + (this.options.rotationRetryMs ?? RETRY_ROTATION_MS);
+      if (stuck && !this.rotationFault) this.rotationFault = Object.freeze({ cause: failure.code ?? null, reason: failure.message, since: new Date().toISOString() });
+    }
+    if (!this.rotationFailing && this.rotationFault) {
+      this.rotationFault = null;
+      report(() => this.options.onRotationRecovered?.());
     }
   }
 
@@ -707,5 +720,14 @@ export class SeqPoints {
       else hi = mid;
     }
     return lo;
+  }
+}
+
+/** Tell a listener of the rotation: one that throws must not take back the durable batch. */
+function report(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // nothing to do: the batch is durable whatever a listener does
   }
 }

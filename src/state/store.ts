@@ -10,7 +10,8 @@ import type { SessionRecord } from "../../schemas/sessions.js";
 import { TERMINAL_TURN_STATUSES, type TurnRecord } from "../../schemas/turns.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { ensureDir, moveRecordsAside, removeAbandonedTempFiles, writeFileAtomic, type RecordsAside } from "./durable-fs.js";
-import { EventLog } from "./event-log.js";
+import { EventLog, type RotationFault } from "./event-log.js";
+import { rotationFailedEvent, rotationRecoveredEvent } from "./rotation-events.js";
 import { GroupCommit } from "./group-commit.js";
 import { loadJsonDocument, type Recovery } from "./json-document.js";
 import { RecentEvents } from "./recent-events.js";
@@ -59,6 +60,8 @@ export interface StoreOptions {
   onLockCheckFailed?: (reason: string, error?: NodeJS.ErrnoException) => void;
   /** The event log could not rotate (the batch before was written; an append 1 s or more later tries again). */
   onEventLogRotationFailed?: (error: NodeJS.ErrnoException) => void;
+  /** The event log rotates again after failures that kept its live file in use past its size. */
+  onEventLogRotationRecovered?: () => void;
   /** The lock's stale window (default 10 s); shorter in tests. */
   lockStaleAfterMs?: number;
 }
@@ -193,7 +196,18 @@ export class StateStore {
     this.bootId = this.uuid();
     this.recent = new RecentEvents(config.eventCacheSize);
     const { paths } = config;
-    this.eventLog = new EventLog({ path: paths.structuredEventLogPath, ...config.eventLog, onRotationFailed: (error) => options.onEventLogRotationFailed?.(error) });
+    this.eventLog = new EventLog({
+      path: paths.structuredEventLogPath,
+      ...config.eventLog,
+      onRotationFailed: (error) => {
+        options.onEventLogRotationFailed?.(error);
+        this.recordEventQuietly(rotationFailedEvent(paths.structuredEventLogPath, error));
+      },
+      onRotationRecovered: () => {
+        options.onEventLogRotationRecovered?.();
+        this.recordEventQuietly(rotationRecoveredEvent(paths.structuredEventLogPath));
+      },
+    });
     this.archive = new RunArchive(paths.runArchivePath);
     const { maxBytes, keepFiles } = config.childLogs;
     this.childLogs = {
@@ -562,6 +576,11 @@ export class StateStore {
   /** Why the state dir cannot be written now, or null while it can. */
   get storageFault(): StorageFault | null {
     return this.fault;
+  }
+
+  /** Why the event log's live file stays in use past its size (its rotations fail), or null. */
+  get eventLogRotationFault(): RotationFault | null {
+    return this.eventLog.rotationFault;
   }
 
   /** Whether this record's latest change is durable (a run not yet durable must not be executed). */

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "../helpers/deadline.js";
 import { startInProcessDaemon, type InProcessDaemon } from "../helpers/in-process-daemon.js";
+import { cliPath } from "../helpers/daemon-process.js";
+import { cleanEnv, spawnTracked } from "../helpers/processes.js";
 import { RunsApi } from "../helpers/runs-api.js";
 
 let d: InProcessDaemon | null = null;
@@ -145,5 +147,41 @@ describe("storage full or read-only", () => {
     const storeEvents = (await api.call("GET", "/v1/events?type=store.&limit=1000")).body.events;
     expect(storeEvents.map((e: { type: string }) => e.type)).toEqual(["store.degraded", "store.recovered"]);
     expect(storeEvents[0].detail).toMatchObject({ stateDir, cause: "EROFS" });
+  });
+});
+
+describe("an event log that cannot rotate", () => {
+  it("the status says so, with the cause and since when, and events record when it fails and when it rotates again", async () => {
+    const stateDir = join(await scratchDir(), "state");
+    await mkdir(stateDir);
+    // A directory with a file in it where the newest rotated file goes: the rename fails.
+    const obstacle = join(stateDir, "events.jsonl.1");
+    await mkdir(obstacle);
+    await writeFile(join(obstacle, "keep"), "x");
+    d = await startInProcessDaemon({ CODEXD_STATE_DIR: stateDir, CODEXD_EVENT_LOG_MAX_BYTES: "4096" }, { listen: true });
+    const api = new RunsApi(d.baseUrl);
+    const filler = () => d!.daemon.store.recordEvent({ level: "info", type: "test.filler", message: "x".repeat(600) });
+    const rotation = async () => (await api.call("GET", "/v1/status")).body.events.rotation;
+
+    for (let i = 0; i < 8; i++) await filler();
+    const failing = await waitUntil(async () => ((await rotation()).status === "failing" ? rotation() : false), { what: "the status to say the rotation fails" });
+    expect(failing).toMatchObject({ status: "failing", cause: "EISDIR", reason: expect.stringContaining("EISDIR") });
+    expect(Number.isNaN(Date.parse(failing.since))).toBe(false);
+    const failed = await waitUntil(async () => (await api.events({ type: "event_log.rotation_failed" }))[0], { what: "the rotation_failed event" });
+    expect(failed).toMatchObject({ level: "warn", detail: { cause: "EISDIR", file: join(stateDir, "events.jsonl") } });
+    // The command line's status shows it too.
+    const status = spawnTracked(process.execPath, [cliPath, "status"], { env: cleanEnv({ CODEXD_URL: d.baseUrl, NO_COLOR: "1" }) });
+    expect((await status.waitExit(60_000)).code).toBe(0);
+    expect(status.stdout()).toMatch(/^event log: +not rotating since .+: EISDIR \(.*EISDIR.*\)$/m);
+
+    await rm(obstacle, { recursive: true });
+    // A rotation is tried again on an append a second or more after the last failure.
+    await waitUntil(async () => (await filler(), (await rotation()).status === "ok"), { what: "the status to say the log rotates again", intervalMs: 200 });
+    expect(await rotation()).toEqual({ status: "ok", cause: null, reason: null, since: null });
+    const events = await waitUntil(async () => {
+      const all = await api.events({ type: "event_log." });
+      return all.length === 2 && all;
+    }, { what: "the rotation_recovered event" });
+    expect(events.map((e) => [e.level, e.type])).toEqual([["warn", "event_log.rotation_failed"], ["info", "event_log.rotation_recovered"]]);
   });
 });

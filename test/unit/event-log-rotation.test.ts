@@ -31,10 +31,11 @@ async function openLog(options: Omit<EventLogOptions, "path" | "readCacheBytes">
   temps.push(temp);
   const path = join(temp.dir, "events.jsonl");
   const failures: NodeJS.ErrnoException[] = [];
+  const recoveries: number[] = [];
   await before?.(path);
-  const log = new EventLog({ path, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error), ...options });
+  const log = new EventLog({ path, readCacheBytes: 1024 * 1024, onRotationFailed: (error) => failures.push(error), onRotationRecovered: () => recoveries.push(failures.length), ...options });
   await log.open();
-  return { log, path, failures };
+  return { log, path, failures, recoveries };
 }
 
 describe("event log rotation that fails", () => {
@@ -93,6 +94,31 @@ describe("rotation tried again after a failure", () => {
     expect(failures).toHaveLength(1);
     expect(await log.files()).toEqual([path]);
     expect((await log.readAfter(0, 100, () => true)).map((e) => e.seq)).toEqual(seqRange(1, 40));
+    await log.close();
+  });
+});
+
+describe("the rotation's fault, for the status", () => {
+  it("names the failure and since when while the live file stays in use past its size, and clears once a rotation works", async () => {
+    const { log, path, recoveries } = await openLog({ maxBytes: 10_000, keepFiles: 1, rotationRetryMs: 0 });
+    expect(log.rotationFault).toBeNull();
+    await blockRotation(path);
+    const before = Date.now();
+    await log.append(batch(1, 50));
+    const fault = log.rotationFault;
+    expect(fault).toMatchObject({ cause: "EISDIR", reason: expect.stringContaining("EISDIR") });
+    expect(Date.parse(fault!.since)).toBeGreaterThanOrEqual(before - 1);
+    // The same streak: the same fault, since its first failure.
+    await log.append(batch(51, 10));
+    expect(log.rotationFault).toBe(fault);
+    expect(recoveries).toEqual([]);
+
+    await rm(`${path}.1`, { recursive: true });
+    await log.append(batch(61, 5));
+    expect(log.rotationFault).toBeNull();
+    expect(recoveries).toEqual([1]);
+    await log.append(batch(66, 1));
+    expect(recoveries).toEqual([1]);
     await log.close();
   });
 });
