@@ -5,6 +5,7 @@ import type { ResolvedConfig } from "../../schemas/config.js";
 import { isLoopback } from "../config.js";
 import { ProblemError } from "../errors.js";
 import { inlineHook, routeMethods } from "./inline-hook.js";
+import { MonotonicRateStore } from "./monotonic-rate-store.js";
 import { requestTargetProblem } from "./request-target.js";
 
 declare module "fastify" {
@@ -86,6 +87,7 @@ export async function installSecurity(app: FastifyInstance, config: ResolvedConf
     await app.register(rateLimit, {
       max: rateLimitPerMinute,
       timeWindow: 60_000,
+      store: MonotonicRateStore,
       // Reads are cheap and idempotent; the limit guards the routes that change things.
       allowList: (request) => !MUTATING.has(request.method),
       errorResponseBuilder: (_request, context) =>
