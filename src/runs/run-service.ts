@@ -45,6 +45,11 @@ interface Execution {
   approvalPolicy: string | null;
   /** The run made its session itself, and closes it when it ends. */
   ownSession: boolean;
+  /**
+   * performance.now() when it started in this process: its time limit and its duration run on
+   * the monotonic clock, so a wall clock stepped during the run moves neither.
+   */
+  startedAtMono?: number;
 }
 
 /** The event type and level of each way a run can end. */
@@ -289,8 +294,7 @@ export class RunService {
     const { store, sessions, turns } = this.deps;
     const exec = this.executing.get(queued.runId)!;
     const startedAt = now();
-    // The time limit runs on the monotonic clock: a wall clock stepped during the run does not move it.
-    const startedAtMono = performance.now();
+    const startedAtMono = (exec.startedAtMono = performance.now());
     let run: RunRecord;
     try {
       [run] = await Promise.all([
@@ -398,7 +402,9 @@ export class RunService {
   private async finish(run: RunRecord, status: RunStatus, error: RunError | null): Promise<RunRecord> {
     ({ run, status, error } = await this.deps.workspaces.settle(run, status, error));
     const at = now();
-    const durationMs = run.startedAt ? Date.now() - Date.parse(run.startedAt) : null;
+    const startedAtMono = this.executing.get(run.runId)?.startedAtMono;
+    // From the recorded start when the run started in another process (before a restart).
+    const durationMs = startedAtMono !== undefined ? Math.round(performance.now() - startedAtMono) : run.startedAt ? Math.max(0, Date.now() - Date.parse(run.startedAt)) : null;
     const ended: RunRecord = { ...run, status, error, finishedAt: at, updatedAt: at, durationMs };
     const { type, level } = END_EVENT[status]!;
     const [saved] = await Promise.all([
