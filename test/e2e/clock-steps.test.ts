@@ -35,8 +35,11 @@ const closers: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   // What read the stepped clocks is closed before they are put back.
-  for (const close of closers.splice(0).reverse()) await close();
-  restoreClocks();
+  try {
+    for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => console.error("closing after the test failed:", error));
+  } finally {
+    restoreClocks();
+  }
 });
 
 async function daemonWithChild(env: Record<string, string>): Promise<InProcessDaemon> {
@@ -142,7 +145,7 @@ describe("turns under a step of the wall clock", () => {
 });
 
 describe("runs under a step of the wall clock", () => {
-  it("a run's time limit counts from its start on the monotonic clock", async () => {
+  it("a run's time limit and its duration count from its start on the monotonic clock", async () => {
     const d = await startSessionsDaemon();
     closers.push(d.close);
     // The wall clock is set forward an hour while the run starts its turn.
@@ -156,10 +159,24 @@ describe("runs under a step of the wall clock", () => {
       return !["queued", "running"].includes(run.status) && run;
     }, { what: "the run's end" });
     expect(ended).toMatchObject({ status: "completed", finalMessage: "done" });
+    expect(ended.durationMs! >= 0 && ended.durationMs! < HOUR, `durationMs ${ended.durationMs}`).toBe(true);
   });
 });
 
 describe("the HTTP server under a step of the wall clock", () => {
+  it("the rate limit's window is a minute of monotonic time", async () => {
+    const d = await startInProcessDaemon({ CODEXD_RATE_LIMIT_PER_MINUTE: "2" }, { start: false });
+    closers.push(d.close);
+    const change = () => d.app.inject({ method: "POST", url: "/v1/runs/no-such-run/cancel" });
+    expect([(await change()).statusCode, (await change()).statusCode]).toEqual([404, 404]);
+    const refused = await change();
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers["retry-after"])).toBeLessThanOrEqual(60);
+    // A minute passes while the wall clock is set back an hour: a new window.
+    stepClocks({ wallMs: -HOUR, monotonicMs: 61_000 });
+    expect((await change()).statusCode).toBe(404);
+  });
+
   it("connections refused at the cap are reported again after ten seconds of monotonic time", async () => {
     const { lines, logger } = logCapture();
     const d = await startInProcessDaemon({ CODEXD_MAX_CONNECTIONS: "1" }, { start: false, listen: true, logger });
@@ -211,7 +228,8 @@ describe("the state-dir lock under a step of the wall clock", () => {
     await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 7, startTicks: 1, host: "elsewhere", bootId: null, pidNamespace: null, acquiredAt: "2026-01-01T00:00:00.000Z" }));
     const acquiring = acquireStateDirLock(dir, { staleAfterMs: 2_000 });
     // The step lands within the starter's two seconds of watching: on the wall clock they would last an hour.
-    setTimeout(() => stepClocks({ wallMs: -HOUR }), 300);
+    const step = setTimeout(() => stepClocks({ wallMs: -HOUR }), 300);
+    closers.push(async () => clearTimeout(step));
     const lock = await acquiring;
     closers.push(() => lock.release());
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: process.pid });

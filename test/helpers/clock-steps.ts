@@ -4,13 +4,14 @@ import { realMonotonicNow, realWallNow } from "./real-clocks.js";
 export interface ClockStep {
   /** Added to the wall clock (`Date.now()`, `new Date()`): negative sets it back, as an operator or NTP may. */
   wallMs?: number;
-  /** Added to the monotonic clock (`performance.now()`): time that passed, as over a suspend. */
+  /** Added to the monotonic clock (`performance.now()`): time that passed meanwhile. */
   monotonicMs?: number;
 }
 
 /**
  * Steps this process's clocks from now on, by the given amounts on top of the real ones (a
- * second step replaces the first); both clocks go on running at their real pace. Only `Date` is
+ * second step replaces the first). The monotonic clock goes on at its real pace; the faked
+ * `Date` goes on in 1 ms ticks of a real timer, so it may fall behind by a little. Only `Date` is
  * faked: timers keep real time. Undo with `restoreClocks()`, and only once what read the stepped
  * clocks is closed: a monotonic clock must not go back under it.
  */
@@ -21,6 +22,7 @@ export function stepClocks(step: ClockStep): void {
   vi.spyOn(performance, "now").mockImplementation(() => realMonotonicNow() + monotonicMs);
 }
 
+/** Undo every step (and, with it, every other spy of the test file: `vi.restoreAllMocks()`). */
 export function restoreClocks(): void {
   vi.useRealTimers();
   vi.restoreAllMocks();

@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitUntil } from "./deadline.js";
 import { freePort, listensOn } from "./processes.js";
+import { realMonotonicNow } from "./real-clocks.js";
 import { responseAuditEnv } from "./temp-config.js";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -103,7 +104,7 @@ function kill(target: number, signal: NodeJS.Signals): void {
 /** SIGKILL every process (and its whole group) carrying the tag, until none is left. */
 export async function killTagged(tag: string, timeoutMs = 5_000): Promise<number[]> {
   const killed = new Set<number>();
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realMonotonicNow() + timeoutMs;
   for (;;) {
     const pids = taggedProcesses(tag);
     if (pids.length === 0) return [...killed];
@@ -113,7 +114,7 @@ export async function killTagged(tag: string, timeoutMs = 5_000): Promise<number
       kill(pid, "SIGKILL");
       killed.add(pid);
     }
-    if (Date.now() >= deadline) throw new Error(`processes tagged ${tag} survive SIGKILL: ${pids.join(", ")}`);
+    if (realMonotonicNow() >= deadline) throw new Error(`processes tagged ${tag} survive SIGKILL: ${pids.join(", ")}`);
     await delay(20);
   }
 }

@@ -8,6 +8,7 @@ import { join, relative } from "node:path";
 import type { CodexdEvent } from "../../schemas/events.js";
 import type { RunRecord } from "../../schemas/runs.js";
 import { waitUntil } from "./deadline.js";
+import { realMonotonicNow } from "./real-clocks.js";
 
 export const TERMINAL = new Set(["completed", "failed", "cancelled", "timed_out", "interrupted"]);
 export const RUN_END_EVENTS = ["run.completed", "run.failed", "run.cancelled", "run.timed_out", "run.interrupted"] as const;
@@ -87,10 +88,10 @@ export class RunsApi {
 
   /** Long-poll (in slices of at most 10 s) until the run is terminal; throws at the deadline. */
   async waitTerminal(runId: string, timeoutMs = 60_000): Promise<RunRecord> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = realMonotonicNow() + timeoutMs;
     let last: RunRecord | undefined;
-    while (Date.now() < deadline) {
-      const res = await this.get(runId, Math.max(1, Math.min(10_000, deadline - Date.now())));
+    while (realMonotonicNow() < deadline) {
+      const res = await this.get(runId, Math.max(1, Math.min(10_000, Math.ceil(deadline - realMonotonicNow()))));
       if (res.status !== 200) throw new Error(`GET /v1/runs/${runId}: ${res.status} ${JSON.stringify(res.body)}`);
       last = res.body;
       if (TERMINAL.has(last.status)) return last;

@@ -16,6 +16,7 @@ import type { Daemon } from "../../src/daemon.js";
 import { waitUntil } from "./deadline.js";
 import { startInProcessDaemon } from "./in-process-daemon.js";
 import { cleanEnv } from "./processes.js";
+import { realMonotonicNow } from "./real-clocks.js";
 import type { TempState } from "./temp-config.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -226,16 +227,16 @@ export async function stateFiles(stateDir: string): Promise<Record<string, strin
  */
 export async function settledStateFiles(stateDir: string, quietMs = 2100, timeoutMs = 20_000): Promise<Record<string, string>> {
   let last = await stateFiles(stateDir);
-  let since = Date.now();
+  let since = realMonotonicNow();
   return waitUntil(
     async () => {
       const now = await stateFiles(stateDir);
       if (JSON.stringify(now) !== JSON.stringify(last)) {
         last = now;
-        since = Date.now();
+        since = realMonotonicNow();
         return false;
       }
-      return Date.now() - since >= quietMs && now;
+      return realMonotonicNow() - since >= quietMs && now;
     },
     { timeoutMs, intervalMs: 100, what: "the state dir to stop changing" },
   );
