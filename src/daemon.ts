@@ -62,8 +62,13 @@ export class Daemon {
       },
       // Out of descriptors or an I/O error is no proof of another owner: keep the directory.
       onLockCheckFailed: (reason, error) => logger.warn({ reason, code: error?.code, stateDir: config.paths.stateDir }, "state directory lock check failed; keeping the lock and retrying"),
-      onEventLogRotationFailed: (error) =>
-        logger.warn({ err: error, code: error.code, file: config.paths.structuredEventLogPath }, "event log rotation failed; events are still written to the live file, and an append 1 s or more later tries again"),
+      onEventLogRotationFailed: (error, stuck) =>
+        logger.warn(
+          { err: error, code: error.code, file: config.paths.structuredEventLogPath },
+          stuck
+            ? "event log rotation failed; events are still written to the live file, and an append 1 s or more later tries again"
+            : "event log rotated, but a step after moving the live file failed",
+        ),
       onEventLogRotationRecovered: () => logger.info({ file: config.paths.structuredEventLogPath }, "event log rotates again"),
     });
     this.liveEvents = new EventFanout(this.store);

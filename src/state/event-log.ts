@@ -16,9 +16,10 @@ export interface EventLogOptions {
   readCacheBytes: number;
   /**
    * A rotation failed (the first of a streak; reported again after one that works). The batch
-   * before it is durable and acknowledged; the live file stays in use and a later append retries.
+   * before it is durable and acknowledged. `stuck`: the live file stays in use, past its size,
+   * and a later append retries; otherwise the files had moved and a step after that failed.
    */
-  onRotationFailed?: (error: NodeJS.ErrnoException) => void;
+  onRotationFailed?: (error: NodeJS.ErrnoException, stuck: boolean) => void;
   /** Rotations work again after failures that kept the live file in use past its size. */
   onRotationRecovered?: () => void;
   /** How long after a failed rotation the next one is tried (default 1 s). */
@@ -188,10 +189,11 @@ export class EventLog {
       // Failing only after the live file moved (closing, syncing the directory) is reported, but
       // nothing is left to retry.
       const stuck = this.liveSince === liveBefore;
-      if (!this.rotationFailing) report(() => this.options.onRotationFailed?.(failure));
+      const firstOfStreak = !this.rotationFailing;
       this.rotationFailing = stuck;
       this.rotationRetryAt = performance.now() + (this.options.rotationRetryMs ?? RETRY_ROTATION_MS);
       if (stuck && !this.rotationFault) this.rotationFault = Object.freeze({ cause: failure.code ?? null, reason: failure.message, since: new Date().toISOString() });
+      if (firstOfStreak) report(() => this.options.onRotationFailed?.(failure, stuck));
     }
     if (!this.rotationFailing && this.rotationFault) {
       this.rotationFault = null;

@@ -58,8 +58,11 @@ export interface StoreOptions {
   onLockLost?: (reason: string) => void;
   /** A lock heartbeat failed for a reason that is not another owner (logged; the lock is kept). */
   onLockCheckFailed?: (reason: string, error?: NodeJS.ErrnoException) => void;
-  /** The event log could not rotate (the batch before was written; an append 1 s or more later tries again). */
-  onEventLogRotationFailed?: (error: NodeJS.ErrnoException) => void;
+  /**
+   * The event log could not rotate (the batch before was written). `stuck`: the live file stays
+   * in use and an append 1 s or more later tries again; otherwise it moved, and a step after failed.
+   */
+  onEventLogRotationFailed?: (error: NodeJS.ErrnoException, stuck: boolean) => void;
   /** The event log rotates again after failures that kept its live file in use past its size. */
   onEventLogRotationRecovered?: () => void;
   /** The lock's stale window (default 10 s); shorter in tests. */
@@ -199,9 +202,10 @@ export class StateStore {
     this.eventLog = new EventLog({
       path: paths.structuredEventLogPath,
       ...config.eventLog,
-      onRotationFailed: (error) => {
-        options.onEventLogRotationFailed?.(error);
-        this.recordEventQuietly(rotationFailedEvent(paths.structuredEventLogPath, error));
+      onRotationFailed: (error, stuck) => {
+        options.onEventLogRotationFailed?.(error, stuck);
+        // An event only for what the status shows too: a live file that stays in use.
+        if (stuck) this.recordEventQuietly(rotationFailedEvent(paths.structuredEventLogPath, error));
       },
       onRotationRecovered: () => {
         options.onEventLogRotationRecovered?.();

@@ -119,6 +119,15 @@ describe("the rotation's fault, for the status", () => {
     expect(recoveries).toEqual([1]);
     await log.append(batch(66, 1));
     expect(recoveries).toEqual([1]);
+
+    // A second streak: a fault of its own, since its own first failure.
+    await rm(`${path}.1`);
+    await blockRotation(path);
+    const again = Date.now();
+    await log.append(batch(67, 80));
+    expect(log.rotationFault).not.toBe(fault);
+    expect(log.rotationFault).toMatchObject({ cause: "EISDIR" });
+    expect(Date.parse(log.rotationFault!.since)).toBeGreaterThanOrEqual(again - 1);
     await log.close();
   });
 });

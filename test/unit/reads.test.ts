@@ -545,6 +545,12 @@ describe("GET /v1/status from kept parts", () => {
       const lastSeq = notSignedIn.events.lastSeq as number;
       await store.recordEvent({ level: "info", type: "test.note", message: "one more event" });
       expect(same().events.lastSeq).toBeGreaterThan(lastSeq);
+      // The event log's rotation failing, then working again, with nothing else changed (set here as the log sets it).
+      const log = (store as unknown as { eventLog: EventLog }).eventLog;
+      log.rotationFault = Object.freeze({ cause: "EACCES", reason: "EACCES: permission denied, rename", since: now });
+      expect(same().events.rotation).toEqual({ status: "failing", cause: "EACCES", reason: "EACCES: permission denied, rename", since: now });
+      log.rotationFault = null;
+      expect(same().events.rotation).toEqual({ status: "ok", cause: null, reason: null, since: null });
       await d.daemon.stop("status after stop");
       expect(same().daemon.ready).toBe(false);
     } finally {

@@ -5,6 +5,7 @@ import { appendFile, mkdir, readFile, readdir, stat, truncate, utimes, writeFile
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../schemas/runs.js";
+import type { EventLogOptions } from "../../src/state/event-log.js";
 import { LOCK_FILE, StateDirLockedError } from "../../src/state/state-dir-lock.js";
 import { StateStore } from "../../src/state/store.js";
 import { waitUntil } from "../helpers/deadline.js";
@@ -342,6 +343,17 @@ describe("recovery", () => {
 });
 
 describe("events", () => {
+  it("record a rotation of the event log that leaves its live file stuck, and none for one whose files had moved", async () => {
+    const store = await open();
+    const report = (store as unknown as { eventLog: { options: EventLogOptions } }).eventLog.options.onRotationFailed!;
+    report(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }), false);
+    report(Object.assign(new Error("EISDIR: illegal operation on a directory, rename"), { code: "EISDIR" }), true);
+    await waitUntil(async () => (await store.queryEvents({ type: "event_log." })).events.length > 0, { what: "the rotation event" });
+    await store.settled();
+    const events = (await store.queryEvents({ type: "event_log." })).events;
+    expect(events.map((e) => [e.type, e.level, e.detail?.cause])).toEqual([["event_log.rotation_failed", "warn", "EISDIR"]]);
+  });
+
   it("filters by type prefix, level and correlation ids, and pages with after", async () => {
     const store = await open();
     await store.recordEvent({ level: "info", type: "run.queued", message: "q", runId: "r1" });
