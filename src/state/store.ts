@@ -11,10 +11,10 @@ import { TERMINAL_TURN_STATUSES, type TurnRecord } from "../../schemas/turns.js"
 import { deepFreeze } from "./deep-freeze.js";
 import { ensureDir, moveRecordsAside, removeAbandonedTempFiles, writeFileAtomic, type RecordsAside } from "./durable-fs.js";
 import { EventLog, type RotationFault } from "./event-log.js";
-import { rotationFailedEvent, rotationRecoveredEvent } from "./rotation-events.js";
 import { GroupCommit } from "./group-commit.js";
 import { loadJsonDocument, type Recovery } from "./json-document.js";
 import { RecentEvents } from "./recent-events.js";
+import { rotationFailedEvent, rotationRecoveredEvent } from "./rotation-events.js";
 import { isValid, partition, type RecordSchema } from "./record-schemas.js";
 import { replayRecords, type ReplaySummary } from "./replay.js";
 import { RotatingLogFile } from "./rotating-log-file.js";

@@ -26,8 +26,9 @@ import { StateStore } from "../../src/state/store.js";
 import { restoreClocks, stepClocks } from "../helpers/clock-steps.js";
 import { waitUntil } from "../helpers/deadline.js";
 import { logCapture } from "../helpers/log-capture.js";
-import { startInProcessDaemon, type InProcessDaemon } from "../helpers/in-process-daemon.js";
-import { startSessionsDaemon } from "../helpers/sessions-daemon.js";
+import { startInProcessDaemon } from "../helpers/in-process-daemon.js";
+import { RunsApi } from "../helpers/runs-api.js";
+import { startSessionsDaemon, type SessionsDaemon } from "../helpers/sessions-daemon.js";
 import { tempState, type TempState } from "../helpers/temp-config.js";
 
 const HOUR = 3_600_000;
@@ -42,16 +43,15 @@ afterEach(async () => {
   }
 });
 
-async function daemonWithChild(env: Record<string, string>): Promise<InProcessDaemon> {
-  const d = await startInProcessDaemon({ CODEXD_CHILD_BACKOFF_INITIAL_MS: "20", CODEXD_CHILD_BACKOFF_MAX_MS: "50", ...env });
+/** A daemon whose fake child is running, restarted within milliseconds after a crash. */
+async function daemonWithChild(settings: Record<string, string>): Promise<SessionsDaemon> {
+  const d = await startSessionsDaemon({ settings: { CODEXD_CHILD_BACKOFF_INITIAL_MS: "20", CODEXD_CHILD_BACKOFF_MAX_MS: "50", ...settings } });
   closers.push(d.close);
-  const { matched, state } = await d.daemon.child.waitFor("ready", 20_000, ["fatal"]);
-  expect({ matched, status: state.status }).toEqual({ matched: true, status: "running" });
   return d;
 }
 
 /** Kill the running child; resolve with the state once it runs again with a new pid, or is fatal. */
-async function crash(d: InProcessDaemon): Promise<ChildState> {
+async function crash(d: SessionsDaemon): Promise<ChildState> {
   const pid = d.daemon.child.state.pid!;
   process.kill(pid, "SIGKILL");
   return waitUntil(
@@ -63,7 +63,7 @@ async function crash(d: InProcessDaemon): Promise<ChildState> {
   );
 }
 
-async function transitions(d: InProcessDaemon, to: string): Promise<CodexdEvent[]> {
+async function transitions(d: SessionsDaemon, to: string): Promise<CodexdEvent[]> {
   await d.daemon.store.settled();
   const { events } = await d.daemon.store.queryEvents({ type: "child.state_changed", limit: 1000 });
   return events.filter((e) => e.detail?.to === to);
@@ -154,10 +154,7 @@ describe("runs under a step of the wall clock", () => {
     vi.spyOn(turns, "start").mockImplementation((...args) => (stepClocks({ wallMs: HOUR }), startTurn(...args)));
     const created = await d.api.post<RunRecord>("/v1/runs", { prompt: "[delay:500] [reply:done]", timeoutMs: 600_000 });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
-    const ended = await waitUntil(async () => {
-      const run = (await d.api.get<RunRecord>(`/v1/runs/${created.body.runId}`, { waitMs: 5000 })).body;
-      return !["queued", "running"].includes(run.status) && run;
-    }, { what: "the run's end" });
+    const ended = await new RunsApi(d.baseUrl).waitTerminal(created.body.runId);
     expect(ended).toMatchObject({ status: "completed", finalMessage: "done" });
     expect(ended.durationMs! >= 0 && ended.durationMs! < HOUR, `durationMs ${ended.durationMs}`).toBe(true);
   });
